@@ -1,0 +1,199 @@
+"""Shared fixtures: a real sandbox on a loopback port, a real database (SQLite by default,
+PostgreSQL when TEST_DATABASE_URL says so), the app, clients and per-role users."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from itsdangerous import URLSafeTimedSerializer
+from jinja2 import StrictUndefined
+from sqlalchemy import text
+
+from webapp import create_app
+from webapp.auth.passwords import hash_password
+from webapp.extensions import db
+from webapp.models import Role, User
+from webapp.sandbox import SandboxServer, start_sandbox
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith(("postgres://", "postgresql"))
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    server = start_sandbox(port=0, lifecycle_delay=0.05)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _reset_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test starts with no faults injected and zeroed counters."""
+    if "sandbox" in request.fixturenames:
+        request.getfixturevalue("sandbox").state.reset()
+    yield
+
+
+def app_settings(database_url: str, sandbox_url: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "APP_MODE": "testing",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "DATABASE_URL": database_url,
+        "PAYMEGA_API_URL": sandbox_url,
+        "PAYMEGA_PUBLIC_KEY": "pk_test_sandbox",
+        "PAYMEGA_ACCOUNT_ID": "sandbox",
+        "PAYMEGA_SECRET_KEY": "sk_test_sandbox",
+        "PAYMEGA_READ_TIMEOUT": 1.0,
+        "PAYMEGA_CONNECT_TIMEOUT": 1.0,
+        "RATELIMIT_ENABLED": True,
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def _migrated_app(database_url: str, sandbox: SandboxServer) -> Flask:
+    app = create_app(app_settings(database_url, sandbox.url))
+    app.jinja_env.undefined = StrictUndefined
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+    return app
+
+
+def _truncate_all() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our own table names)
+    db.session.commit()
+
+
+@pytest.fixture
+def app(_migrated_app: Flask) -> Iterator[Flask]:
+    app = _migrated_app
+    with app.app_context():
+        _truncate_all()
+        from webapp.extensions import limiter
+
+        limiter.reset()
+        yield app
+        db.session.remove()
+
+
+def csrf_token_for(client: FlaskClient, app: Flask) -> str:
+    """A valid CSRF token for this client's session, made the way Flask-WTF makes one."""
+    import hashlib
+    import secrets
+
+    with client.session_transaction() as session:
+        raw = session.get("csrf_token")
+        if raw is None:
+            raw = hashlib.sha1(secrets.token_bytes(64)).hexdigest()  # noqa: S324 (as Flask-WTF)
+            session["csrf_token"] = raw
+    serializer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token")
+    return str(serializer.dumps(raw))
+
+
+class CSRFClient(FlaskClient):
+    """Adds the session's CSRF token to form posts, as a browser with our page would.
+    Pass `csrf=False` to post without it."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        add_token = kwargs.pop("csrf", True)
+        method = kwargs.get("method", "GET").upper()
+        if add_token and method in {"POST", "PUT", "PATCH", "DELETE"}:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", csrf_token_for(self, self.application))
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    app.test_client_class = CSRFClient
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Factory: `make_user("ann", Role.MANAGER)` stores a user with a known password."""
+    hashed = hash_password(TEST_PASSWORD)
+
+    def make(username: str, *roles: Role, **attrs: Any) -> User:
+        user = User(username=username, password_hash=hashed, **attrs)
+        user.set_roles(set(roles) or {Role.OPERATOR})
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def login(client: FlaskClient, username: str, password: str = TEST_PASSWORD) -> Any:
+    return client.post("/login", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def login_as(app: Flask, make_user: Callable[..., User]) -> Callable[..., FlaskClient]:
+    """Factory: a fresh client logged in as a new user holding `roles`."""
+
+    def make(*roles: Role, username: str | None = None) -> FlaskClient:
+        name = username or "_".join(r.value for r in roles) + "_user"
+        make_user(name, *roles)
+        app.test_client_class = CSRFClient
+        new_client = app.test_client()
+        response = login(new_client, name)
+        assert response.status_code == 303, response.data[:500]
+        return new_client
+
+    return make
+
+
+@pytest.fixture
+def operator_client(login_as: Callable[..., FlaskClient]) -> FlaskClient:
+    return login_as(Role.OPERATOR, username="olga")
+
+
+@pytest.fixture
+def manager_client(login_as: Callable[..., FlaskClient]) -> FlaskClient:
+    return login_as(Role.MANAGER, username="max")
+
+
+@pytest.fixture
+def admin_client(login_as: Callable[..., FlaskClient]) -> FlaskClient:
+    return login_as(Role.ADMIN, username="ada")
+
+
+@pytest.fixture
+def auditor_client(login_as: Callable[..., FlaskClient]) -> FlaskClient:
+    return login_as(Role.AUDITOR, username="aud")
+
+
+FIXTURES = Path(__file__).parent / "fixtures"

@@ -1,0 +1,65 @@
+"""Payouts desk: the application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields as dataclass_fields
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from webapp.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_config(config: Mapping[str, Any] | Config | None) -> Config:
+    """Environment first; a mapping overrides it (known names set settings, the rest are Flask
+    config keys), which is how tests build apps."""
+    if isinstance(config, Config):
+        return config
+    settings = Config.from_env()
+    if config:
+        known = {f.name for f in dataclass_fields(Config)} - {"extra"}
+        for key, value in config.items():
+            if key in known:
+                setattr(settings, key, value)
+            else:
+                settings.extra[key] = value
+    return settings
+
+
+def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
+    """Build the app; raises `ConfigError` naming the variable when a setting is missing."""
+    settings = _load_config(config).resolve()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from webapp import extensions, htmx, i18n, navigation, security
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.htmx.init_app(app)
+    extensions.babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=i18n.select_timezone,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    extensions.limiter.init_app(app)
+    htmx.init_app(app)
+    security.init_app(app)
+    navigation.init_app(app)
+
+    from webapp.blueprints import register_blueprints
+
+    register_blueprints(app)
+    return app

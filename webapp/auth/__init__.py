@@ -1,0 +1,7 @@
+"""Sign-in, sign-out and the role guard."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from webapp.auth import routes  # noqa: E402, F401

@@ -1,0 +1,130 @@
+"""Settings read from the environment, in one class, so a deployment is described by its env."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SANDBOX_DEFAULT_URL = "http://127.0.0.1:5001"
+SANDBOX_PUBLIC_KEY = "pk_test_sandbox"
+SANDBOX_ACCOUNT_ID = "sandbox"
+SANDBOX_SECRET_KEY = "sk_test_sandbox"
+DEMO_SECRET_KEY = "demo-only-secret-key-not-for-production"
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when a setting is missing or wrong; the message names the variable."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass
+class Config:
+    """Every setting the app reads. `from_env()` fills it; tests pass overrides as a dict."""
+
+    APP_MODE: str = "production"  # production | demo | development | testing
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None
+    REDIS_URL: str | None = None
+    PAYMEGA_API_URL: str | None = None
+    PAYMEGA_PUBLIC_KEY: str | None = None
+    PAYMEGA_ACCOUNT_ID: str | None = None
+    PAYMEGA_SECRET_KEY: str | None = None
+    PAYMEGA_CALLBACK_URL: str | None = None
+    PAYMEGA_CONNECT_TIMEOUT: float = 3.05
+    PAYMEGA_READ_TIMEOUT: float = 15.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> Config:
+        timeout_connect = _env("PAYMEGA_CONNECT_TIMEOUT")
+        timeout_read = _env("PAYMEGA_READ_TIMEOUT")
+        return cls(
+            APP_MODE=_env("APP_MODE", "production") or "production",
+            SECRET_KEY=_env("SECRET_KEY"),
+            DATABASE_URL=_env("DATABASE_URL"),
+            REDIS_URL=_env("REDIS_URL"),
+            PAYMEGA_API_URL=_env("PAYMEGA_API_URL"),
+            PAYMEGA_PUBLIC_KEY=_env("PAYMEGA_PUBLIC_KEY"),
+            PAYMEGA_ACCOUNT_ID=_env("PAYMEGA_ACCOUNT_ID"),
+            PAYMEGA_SECRET_KEY=_env("PAYMEGA_SECRET_KEY"),
+            PAYMEGA_CALLBACK_URL=_env("PAYMEGA_CALLBACK_URL"),
+            PAYMEGA_CONNECT_TIMEOUT=float(timeout_connect) if timeout_connect else 3.05,
+            PAYMEGA_READ_TIMEOUT=float(timeout_read) if timeout_read else 15.0,
+        )
+
+    @property
+    def is_relaxed(self) -> bool:
+        """Demo, development and testing may fall back to built-in defaults; production may not."""
+        return self.APP_MODE in {"demo", "development", "testing"}
+
+    def resolve(self) -> dict[str, Any]:
+        """Fill defaults where allowed, refuse to start where not; return Flask config keys."""
+        if self.APP_MODE not in {"production", "demo", "development", "testing"}:
+            raise ConfigError(
+                f"APP_MODE must be production, demo, development or testing, not {self.APP_MODE!r}"
+            )
+        uses_sandbox = self.PAYMEGA_API_URL is None
+        if not self.is_relaxed:
+            required = ["SECRET_KEY", "DATABASE_URL", "PAYMEGA_API_URL", "PAYMEGA_PUBLIC_KEY",
+                        "PAYMEGA_ACCOUNT_ID", "PAYMEGA_SECRET_KEY"]
+            missing = [name for name in required if getattr(self, name) is None]
+            if missing:
+                raise ConfigError(
+                    "Missing required setting(s) outside demo mode: "
+                    + ", ".join(missing)
+                    + ". Set them in the environment (or APP_MODE=demo for a local demo)."
+                )
+            if self.SECRET_KEY is not None and len(self.SECRET_KEY) < 32:
+                raise ConfigError("SECRET_KEY must be at least 32 characters long in production.")
+        elif self.PAYMEGA_API_URL is not None and None in (
+            self.PAYMEGA_PUBLIC_KEY, self.PAYMEGA_ACCOUNT_ID, self.PAYMEGA_SECRET_KEY
+        ):
+            missing = [n for n in ("PAYMEGA_PUBLIC_KEY", "PAYMEGA_ACCOUNT_ID", "PAYMEGA_SECRET_KEY")
+                       if getattr(self, n) is None]
+            raise ConfigError(
+                "PAYMEGA_API_URL is set, so these must be set too: " + ", ".join(missing)
+            )
+        database_url = self.DATABASE_URL or f"sqlite:///{INSTANCE_DIR / 'payouts.sqlite'}"
+        if database_url.startswith("postgres://"):
+            database_url = "postgresql://" + database_url[len("postgres://"):]
+        if database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+        secure_cookies = self.APP_MODE == "production"
+        settings: dict[str, Any] = {
+            "APP_MODE": self.APP_MODE,
+            "TESTING": self.APP_MODE == "testing",
+            "SECRET_KEY": self.SECRET_KEY or DEMO_SECRET_KEY,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "REDIS_URL": self.REDIS_URL,
+            "PAYMEGA_API_URL": (self.PAYMEGA_API_URL or SANDBOX_DEFAULT_URL).rstrip("/"),
+            "PAYMEGA_PUBLIC_KEY": self.PAYMEGA_PUBLIC_KEY or SANDBOX_PUBLIC_KEY,
+            "PAYMEGA_ACCOUNT_ID": self.PAYMEGA_ACCOUNT_ID or SANDBOX_ACCOUNT_ID,
+            "PAYMEGA_SECRET_KEY": self.PAYMEGA_SECRET_KEY or SANDBOX_SECRET_KEY,
+            "PAYMEGA_CALLBACK_URL": self.PAYMEGA_CALLBACK_URL,
+            "PAYMEGA_CONNECT_TIMEOUT": self.PAYMEGA_CONNECT_TIMEOUT,
+            "PAYMEGA_READ_TIMEOUT": self.PAYMEGA_READ_TIMEOUT,
+            "USES_BUILTIN_SANDBOX": uses_sandbox,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": secure_cookies,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SECURE": secure_cookies,
+            "WTF_CSRF_TIME_LIMIT": None,
+            "BABEL_DEFAULT_LOCALE": "en",
+            "BABEL_DEFAULT_TIMEZONE": "UTC",
+            "LANGUAGES": ["en", "ru", "uk"],
+            "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+            "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+        }
+        settings.update(self.extra)
+        return settings

@@ -1,0 +1,115 @@
+"""A payout: the row we write before the provider hears of it, and its timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.base import utcnow
+from webapp.models.status import FINAL_STATUSES, PayoutStatus
+from webapp.models.user import User
+
+MONEY = Numeric(28, 8)
+
+
+class Payout(db.Model):
+    __tablename__ = "payouts"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_payouts_created_at_id", "created_at", "id"),
+        Index("ix_payouts_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # One-time token of the form that produced this payout: a second submit finds this row.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(32), default=PayoutStatus.AWAITING_APPROVAL)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(8), index=True)
+    service_code: Mapped[str] = mapped_column(String(128), index=True)
+    method_code: Mapped[str | None] = mapped_column(String(128))
+    # The service as the operator saw it (fields with labels, limits): the form is rebuilt from it.
+    service_snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Recipient fields: masked copy for display, encrypted copy to re-send a create.
+    fields_masked: Mapped[dict[str, str]] = mapped_column(JSON)
+    fields_encrypted: Mapped[str] = mapped_column(Text)
+    customer_reference_id: Mapped[str | None] = mapped_column(String(128))
+    customer_name: Mapped[str | None] = mapped_column(String(255))
+    customer_email: Mapped[str | None] = mapped_column(String(255))
+    customer_phone: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str | None] = mapped_column(String(1024))
+
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rejected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rejection_reason: Mapped[str | None] = mapped_column(String(1024))
+
+    provider_invoice_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    provider_status: Mapped[str | None] = mapped_column(String(32))
+    provider_resolution: Mapped[str | None] = mapped_column(String(64))
+    provider_updated: Mapped[int | None] = mapped_column(Integer)  # provider's `updated` epoch
+    provider_payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    last_error: Mapped[str | None] = mapped_column(String(1024))
+    last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    rejected_by: Mapped[User | None] = relationship(foreign_keys=[rejected_by_id])
+    events: Mapped[list[PayoutEvent]] = relationship(
+        back_populates="payout", order_by="PayoutEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def status_enum(self) -> PayoutStatus:
+        return PayoutStatus(self.status)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status_enum in FINAL_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Payout {self.id} {self.reference_id} {self.status}>"
+
+
+class PayoutEvent(db.Model):
+    """One line of a payout's timeline: who or what changed it, from which status to which."""
+
+    __tablename__ = "payout_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payout_id: Mapped[int] = mapped_column(
+        ForeignKey("payouts.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(48))
+    status_from: Mapped[str | None] = mapped_column(String(32))
+    status_to: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str | None] = mapped_column(String(1024))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    payout: Mapped[Payout] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship(lazy="joined")

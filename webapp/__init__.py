@@ -42,7 +42,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from webapp import extensions, htmx, i18n, navigation, security
+    from webapp import extensions, formatting, htmx, i18n, navigation, security
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
@@ -58,6 +58,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
     htmx.init_app(app)
     security.init_app(app)
     navigation.init_app(app)
+    formatting.init_app(app)
 
     from webapp.blueprints import register_blueprints
 

@@ -6,10 +6,12 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from webapp.approvals import bp as approvals_bp
     from webapp.auth import access
     from webapp.auth import bp as auth_bp
     from webapp.extensions import login_manager
     from webapp.main import bp as main_bp
+    from webapp.payouts import bp as payouts_bp
 
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
@@ -17,3 +19,14 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(payouts_bp)
+    app.register_blueprint(approvals_bp)
+
+    from webapp import audit, errors
+    from webapp.admin import bp as admin_bp
+    from webapp.auth.cli import users as users_cli
+
+    assert audit.record  # importing it installs the append-only guards
+    app.register_blueprint(admin_bp)
+    app.cli.add_command(users_cli)
+    errors.init_app(app)

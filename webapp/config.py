@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 SANDBOX_DEFAULT_URL = "http://127.0.0.1:5001"
 SANDBOX_PUBLIC_KEY = "pk_test_sandbox"
 SANDBOX_ACCOUNT_ID = "sandbox"
-SANDBOX_SECRET_KEY = "sk_test_sandbox"
-DEMO_SECRET_KEY = "demo-only-secret-key-not-for-production"
+SANDBOX_SECRET_KEY = "sk_test_sandbox"  # noqa: S105 (the public sandbox key)
+DEMO_SECRET_KEY = "demo-only-secret-key-not-for-production"  # noqa: S105 (demo mode only)
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
@@ -117,6 +118,9 @@ class Config:
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": secure_cookies,
             "REMEMBER_COOKIE_HTTPONLY": True,
+            # Signed-in sessions end after 8 hours without a request (refreshed on each one).
+            "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+            "LOGIN_IP_LIMIT": "20 per minute",  # failed sign-ins per IP (webapp/auth/throttle.py)
             "REMEMBER_COOKIE_SECURE": secure_cookies,
             "WTF_CSRF_TIME_LIMIT": None,
             "BABEL_DEFAULT_LOCALE": "en",

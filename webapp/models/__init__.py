@@ -1,5 +1,6 @@
 """Typed SQLAlchemy 2 models; import from here so Alembic sees every table."""
 
+from webapp.models.approval import ApprovalLimit, PayoutApproval
 from webapp.models.audit import AuditEvent
 from webapp.models.payout import Payout, PayoutEvent
 from webapp.models.status import FINAL_STATUSES, IllegalTransition, PayoutStatus, check_transition
@@ -7,9 +8,11 @@ from webapp.models.user import Role, User, UserRole
 
 __all__ = [
     "FINAL_STATUSES",
+    "ApprovalLimit",
     "AuditEvent",
     "IllegalTransition",
     "Payout",
+    "PayoutApproval",
     "PayoutEvent",
     "PayoutStatus",
     "Role",

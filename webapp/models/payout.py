@@ -74,6 +74,11 @@ class Payout(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(1024))
     last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped on every change of what would be paid; approvals are bound to it (fingerprint).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # How many times we asked the provider to process; claimed by conditional UPDATE so that
+    # of all racing approvers and recoverers exactly one sends each request.
+    process_requests: Mapped[int] = mapped_column(Integer, default=0)
 
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])

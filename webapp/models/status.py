@@ -6,9 +6,9 @@ import enum
 
 
 class PayoutStatus(enum.StrEnum):
-    AWAITING_APPROVAL = "awaiting_approval"  # stored; invoice created (or being created) unprocessed
+    AWAITING_APPROVAL = "awaiting_approval"  # stored; invoice created (or being created)
     CREATION_UNKNOWN = "creation_unknown"  # create call failed in a way that hides its outcome
-    FAILED_TO_CREATE = "failed_to_create"  # provider said no (401/403/405/422): nothing exists there
+    FAILED_TO_CREATE = "failed_to_create"  # provider said no (401/403/405/422): nothing there
     REJECTED = "rejected"  # a manager said no; the provider was never asked to process
     APPROVED = "approved"  # approval won the race; the process call is about to go or in flight
     PROCESSING_UNKNOWN = "processing_unknown"  # process call failed in a way that hides its outcome
@@ -29,10 +29,15 @@ UNKNOWN_STATUSES: frozenset[PayoutStatus] = frozenset(
 PROVIDER_FINAL = {S.PROCESSED, S.PARTIALLY_PROCESSED, S.FAILED}
 
 TRANSITIONS: dict[PayoutStatus, frozenset[PayoutStatus]] = {
+    # The provider may end an unapproved invoice (expired) or someone may process it outside
+    # the desk; both are recorded, never hidden.
     S.AWAITING_APPROVAL: frozenset(
-        {S.CREATION_UNKNOWN, S.FAILED_TO_CREATE, S.APPROVED, S.REJECTED, S.FAILED}
+        {S.CREATION_UNKNOWN, S.FAILED_TO_CREATE, S.APPROVED, S.REJECTED, S.PROCESSING,
+         *PROVIDER_FINAL}
     ),
-    S.CREATION_UNKNOWN: frozenset({S.AWAITING_APPROVAL, S.FAILED_TO_CREATE, S.FAILED}),
+    S.CREATION_UNKNOWN: frozenset(
+        {S.AWAITING_APPROVAL, S.FAILED_TO_CREATE, S.PROCESSING, *PROVIDER_FINAL}
+    ),
     S.APPROVED: frozenset(
         {S.PROCESSING, S.PROCESSING_UNKNOWN, S.AWAITING_APPROVAL, *PROVIDER_FINAL}
     ),
@@ -61,6 +66,10 @@ PROVIDER_FINAL_STATUSES = frozenset({
     "processed", "process_failed", "partially_processed", "expired", "terminated",
     "canceled", "partially_canceled", "cancel_failed",
 })
+
+
+def is_provider_final(provider_status: str | None) -> bool:
+    return (provider_status or "").lower() in PROVIDER_FINAL_STATUSES
 
 
 def status_from_provider(provider_status: str) -> PayoutStatus:

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# What the test suite needs beyond Python packages: Debian's Chromium for the browser tests,
+# and compiled message catalogs. Installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+if [ -d webapp/translations ]; then
+  .venv/bin/pybabel compile -q -d webapp/translations 2>/dev/null || .venv/bin/pybabel compile -d webapp/translations
+fi

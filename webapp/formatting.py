@@ -1,0 +1,59 @@
+"""Locale-aware display of money, dates and statuses, as Jinja filters."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from babel.numbers import get_currency_symbol, parse_pattern
+from flask import Flask
+from flask_babel import format_datetime, get_locale
+from markupsafe import Markup, escape
+
+from webapp.payouts.money import currency_precision
+
+
+def format_money(amount: Decimal | None, currency: str) -> str:
+    """`amount` in the viewer's locale with exactly the currency's own decimals (JPY 0, BTC 8)."""
+    if amount is None:
+        return ""
+    locale = get_locale()
+    digits = currency_precision(currency)
+    pattern = copy.copy(parse_pattern(locale.currency_formats["standard"].pattern))
+    pattern.frac_prec = (digits, digits)
+    try:
+        symbol_known = get_currency_symbol(currency, locale) != currency
+    except Exception:  # noqa: BLE001 - unknown code: show the code
+        symbol_known = False
+    text = pattern.apply(Decimal(amount), locale, currency=currency, currency_digits=False)
+    return text if symbol_known or currency in text else f"{text} {currency}"
+
+
+def format_when(moment: datetime | None, style: str = "medium") -> str:
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return format_datetime(moment, style)
+
+
+def iso_time(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.isoformat()
+
+
+def time_tag(moment: datetime | None) -> Markup:
+    return Markup('<time datetime="{}">{}</time>').format(iso_time(moment),
+                                                          escape(format_when(moment)))
+
+
+def init_app(app: Flask) -> None:
+    from webapp.payouts import labels
+
+    labels.init_app(app)
+    app.jinja_env.filters.update(money=format_money, when=format_when, iso=iso_time)
+    app.jinja_env.globals.update(time_tag=time_tag)

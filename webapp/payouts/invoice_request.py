@@ -1,0 +1,28 @@
+"""Turning a stored payout into the provider's create request (same reference_id every time)."""
+
+from __future__ import annotations
+
+from webapp.models import Payout
+from webapp.payouts.secrets import decrypt_fields
+from webapp.provider.types import Customer, InvoiceRequest
+
+
+def invoice_request_for(payout: Payout, callback_url: str | None) -> InvoiceRequest:
+    customer = Customer(
+        reference_id=payout.customer_reference_id or payout.reference_id,
+        name=payout.customer_name,
+        email=payout.customer_email,
+        phone=payout.customer_phone,
+    )
+    return InvoiceRequest(
+        reference_id=payout.reference_id,
+        service=payout.service_code,
+        currency=payout.currency,
+        amount=payout.amount,
+        fields=decrypt_fields(payout.fields_encrypted),
+        callback_url=callback_url,
+        description=payout.description,
+        customer=customer,
+        metadata={"payout_id": str(payout.id)},
+        auto_process=False,
+    )

@@ -1,0 +1,163 @@
+"""Human names for our statuses, the provider's statuses and its resolution codes."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from webapp.models import PayoutStatus
+
+S = PayoutStatus
+
+STATUS_LABELS = {
+    S.AWAITING_APPROVAL: _l("Awaiting approval"),
+    S.CREATION_UNKNOWN: _l("Checking with provider"),
+    S.FAILED_TO_CREATE: _l("Not created"),
+    S.REJECTED: _l("Rejected"),
+    S.APPROVED: _l("Approved, sending"),
+    S.PROCESSING_UNKNOWN: _l("Processing: checking with provider"),
+    S.PROCESSING: _l("Processing"),
+    S.PROCESSED: _l("Paid"),
+    S.PARTIALLY_PROCESSED: _l("Partially paid"),
+    S.FAILED: _l("Failed"),
+}
+
+STATUS_BADGES = {
+    S.AWAITING_APPROVAL: "wait", S.APPROVED: "info", S.PROCESSING: "info",
+    S.CREATION_UNKNOWN: "unknown", S.PROCESSING_UNKNOWN: "unknown",
+    S.PROCESSED: "ok", S.PARTIALLY_PROCESSED: "wait",
+    S.FAILED_TO_CREATE: "bad", S.REJECTED: "bad", S.FAILED: "bad",
+}
+
+PROVIDER_STATUS_LABELS = {
+    "created": _l("Created"),
+    "processing": _l("Processing"),
+    "process_pending": _l("Processing pending"),
+    "process_error": _l("Processing error (provider retrying)"),
+    "processed": _l("Processed"),
+    "process_failed": _l("Processing failed"),
+    "partially_processed": _l("Partially processed"),
+    "expired": _l("Expired"),
+    "terminated": _l("Terminated"),
+    "canceled": _l("Canceled"),
+    "partially_canceled": _l("Partially canceled"),
+    "cancel_failed": _l("Cancel failed"),
+    "canceling": _l("Canceling"),
+    "cancel_pending": _l("Cancel pending"),
+    "cancel_error": _l("Cancel error"),
+}
+
+# (what it means, what to do)
+RESOLUTIONS = {
+    "ok": (_l("No error."), _l("Nothing to do.")),
+    "connection_error": (_l("The provider could not reach the payment system."),
+                         _l("The provider may retry; wait and check the status.")),
+    "connection_timeout_error": (_l("The payment system did not answer in time."),
+                                 _l("The provider may retry; wait and check the status.")),
+    "provider_internal_error": (_l("The payment system had an internal error."),
+                                _l("The provider may retry or send it to manual review.")),
+    "general_error": (_l("A general error at the provider."),
+                      _l("Wait for the final status; contact provider support if it persists.")),
+    "unknown": (_l("The outcome is not known yet."),
+                _l("Wait for the final status; the provider is checking.")),
+    "invalid_details": (_l("The recipient details are invalid."),
+                        _l("Check the recipient details and create a new payout.")),
+    "invalid_request": (_l("The request was invalid."),
+                        _l("Check the payout data and create a new payout.")),
+    "request_error": (_l("The request could not be processed."),
+                      _l("Check the payout data and create a new payout.")),
+    "invalid_amount": (_l("The amount is not accepted."),
+                       _l("Check the service limits and create a new payout.")),
+    "invalid_method": (_l("The payout method is not available."),
+                       _l("Choose another service.")),
+    "invalid_credentials": (_l("The provider rejected our credentials."),
+                            _l("Ask an administrator to check the API keys.")),
+    "forbidden_ip": (_l("The provider refused our server's address."),
+                     _l("Ask an administrator to check the IP allow-list.")),
+    "signature_error": (_l("The request signature was wrong."),
+                        _l("Ask an administrator to check the API keys.")),
+    "duplicated_id": (_l("A payout with this reference already exists."),
+                      _l("Find the existing payout instead of creating another.")),
+    "insufficient_funds": (_l("The account balance is too low."),
+                           _l("Top up the balance, then create a new payout.")),
+    "antifraud_error": (_l("Stopped by anti-fraud checks."),
+                        _l("Contact provider support before trying again.")),
+    "declined_error": (_l("Declined by the payment system."),
+                       _l("Check the recipient or use another service.")),
+    "recipient_not_found": (_l("The recipient was not found."),
+                            _l("Check the recipient details.")),
+    "invalid_recipient": (_l("The recipient cannot receive this payout."),
+                          _l("Check the recipient details or use another service.")),
+    "limit_violation": (_l("A limit was exceeded."),
+                        _l("Lower the amount or try later.")),
+    "internal_error": (_l("The provider had an internal error."),
+                       _l("Contact provider support.")),
+    "access_error": (_l("Access was refused."), _l("Ask an administrator to check the account.")),
+    "access_denied": (_l("Access was denied."), _l("Ask an administrator to check the account.")),
+    "general_fatal_error": (_l("A fatal error at the provider."),
+                            _l("Contact provider support.")),
+    "operation_expired": (_l("The operation expired."), _l("Create a new payout.")),
+    "processing_error": (_l("Processing failed at the payment system."),
+                         _l("Check the recipient or try another service.")),
+}
+
+
+EVENT_LABELS = {
+    "created": _l("Created"),
+    "sent_to_provider": _l("Sent to the provider"),
+    "creation_unknown": _l("Creation outcome unknown"),
+    "create_retried": _l("Created again with the same reference"),
+    "adopted": _l("Found at the provider"),
+    "failed_to_create": _l("Provider refused to create"),
+    "first_approval": _l("First approval"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "process_requested": _l("Processing requested"),
+    "process_conflict": _l("Already processing at the provider"),
+    "process_refused": _l("Provider refused processing"),
+    "process_resent": _l("Processing requested again"),
+    "processing_unknown": _l("Processing outcome unknown"),
+    "recovered": _l("Checked with the provider"),
+    "polled": _l("Status checked"),
+    "callback": _l("Provider notification"),
+    "stale_update_ignored": _l("Older update ignored"),
+    "final_status_kept": _l("Final status kept"),
+}
+
+
+def event_label(kind: str) -> str:
+    label = EVENT_LABELS.get(kind)
+    return str(label) if label is not None else kind
+
+
+def status_label(status: str | None) -> str:
+    try:
+        return str(STATUS_LABELS[PayoutStatus(status)])
+    except ValueError:
+        return status or ""
+
+
+def status_badge(status: str | None) -> str:
+    try:
+        return STATUS_BADGES[PayoutStatus(status)]
+    except ValueError:
+        return "info"
+
+
+def provider_status_label(status: str | None) -> str:
+    label = PROVIDER_STATUS_LABELS.get((status or "").lower())
+    return str(label) if label is not None else (status or "")
+
+
+def resolution_text(code: str | None) -> tuple[str, str] | None:
+    """(meaning, advice) for a resolution code in any case; None for unknown codes."""
+    found = RESOLUTIONS.get((code or "").lower())
+    return (str(found[0]), str(found[1])) if found else None
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        status_label=status_label, status_badge=status_badge,
+        provider_status=provider_status_label,
+    )
+    app.jinja_env.globals.update(resolution_text=resolution_text, event_label=event_label)

@@ -1,0 +1,150 @@
+"""Creating a payout: store it first, then ask the provider, following the spec's rules on
+409, 5xx and 4xx so no payout is lost and none is created twice."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy.exc import IntegrityError
+
+from webapp.extensions import db
+from webapp.models import Payout, PayoutStatus, User
+from webapp.payouts.gateway import provider_client
+from webapp.payouts.outcomes import describe, fail_creation
+from webapp.payouts.recovery import resolve_creation
+from webapp.payouts.secrets import encrypt_fields, mask_fields
+from webapp.payouts.state import apply_invoice, move
+from webapp.payouts.timeline import add_event
+from webapp.provider.errors import ProviderError, ValidationFailed
+from webapp.provider.types import PayoutService
+
+log = logging.getLogger(__name__)
+S = PayoutStatus
+
+
+@dataclass(frozen=True)
+class PayoutDraft:
+    """A validated form, ready to be stored and sent."""
+
+    service: PayoutService
+    currency: str
+    amount: Decimal
+    fields: dict[str, str]
+    submission_token: str
+    customer_reference_id: str | None = None
+    customer_name: str | None = None
+    customer_email: str | None = None
+    customer_phone: str | None = None
+    description: str | None = None
+
+
+@dataclass
+class SubmitOutcome:
+    payout: Payout | None
+    duplicate: bool = False
+    field_errors: dict[str, str] = field(default_factory=dict)
+
+
+def _existing(submission_token: str) -> Payout | None:
+    return db.session.scalar(db.select(Payout).filter_by(submission_token=submission_token))
+
+
+def store_payout(draft: PayoutDraft, creator: User) -> tuple[Payout, bool]:
+    """Write the row (and its first timeline line) before the provider hears of it.
+    Returns (payout, created); a reused submission token returns the first payout."""
+    existing = _existing(draft.submission_token)
+    if existing is not None:
+        return existing, False
+    payout = Payout(
+        reference_id=str(uuid.uuid4()),
+        submission_token=draft.submission_token,
+        status=S.AWAITING_APPROVAL.value,
+        amount=draft.amount,
+        currency=draft.currency,
+        service_code=draft.service.code,
+        method_code=draft.service.method,
+        service_snapshot=draft.service.to_snapshot(),
+        fields_masked=mask_fields(draft.fields),
+        fields_encrypted=encrypt_fields(draft.fields),
+        customer_reference_id=draft.customer_reference_id or str(uuid.uuid4()),
+        customer_name=draft.customer_name or None,
+        customer_email=draft.customer_email or None,
+        customer_phone=draft.customer_phone or None,
+        description=draft.description or None,
+        created_by_id=creator.id,
+    )
+    db.session.add(payout)
+    try:
+        db.session.flush()
+        add_event(payout, "created", actor_id=creator.id, status_to=payout.status)
+        db.session.commit()
+    except IntegrityError:
+        # Two submits of one form raced; the other one stored it.
+        db.session.rollback()
+        existing = _existing(draft.submission_token)
+        if existing is None:
+            raise
+        return existing, False
+    return payout, True
+
+
+def callback_url() -> str | None:
+    configured = current_app.config.get("PAYMEGA_CALLBACK_URL")
+    if configured:
+        return str(configured)
+    if "callbacks.paymega" not in current_app.view_functions or not has_request_context():
+        return None
+    return url_for("callbacks.paymega", _external=True)
+
+
+def send_to_provider(payout: Payout) -> dict[str, str]:
+    """POST the invoice once; returns provider field errors (422), else {}.
+    Outcomes the provider hides (5xx, timeout, dropped connection, garbage) go to recovery."""
+    from webapp.payouts.invoice_request import invoice_request_for
+
+    payout.attempts += 1
+    db.session.commit()
+    try:
+        invoice = provider_client().create_invoice(invoice_request_for(payout, callback_url()))
+    except ValidationFailed as exc:
+        fail_creation(payout, exc)
+        return _field_errors(exc)
+    except ProviderError as exc:
+        if exc.nothing_created:
+            fail_creation(payout, exc)
+            return {}
+        # 409 (already known), 5xx, timeout, dropped, unreadable, 400: look it up by reference.
+        if move(payout.id, [S.AWAITING_APPROVAL], S.CREATION_UNKNOWN,
+                last_error=describe(exc)):
+            add_event(payout, "creation_unknown", status_from=S.AWAITING_APPROVAL.value,
+                      status_to=S.CREATION_UNKNOWN.value, message=describe(exc))
+        db.session.commit()
+        db.session.refresh(payout)
+        resolve_creation(payout.id)
+        return {}
+    apply_invoice(payout, invoice, source="sent_to_provider")
+    db.session.commit()
+    return {}
+
+
+def submit_payout(draft: PayoutDraft, creator: User) -> SubmitOutcome:
+    payout, created = store_payout(draft, creator)
+    if not created:
+        return SubmitOutcome(payout=payout, duplicate=True)
+    errors = send_to_provider(payout)
+    db.session.refresh(payout)
+    return SubmitOutcome(payout=payout, field_errors=errors)
+
+
+def _field_errors(exc: ValidationFailed) -> dict[str, str]:
+    """Provider paths (`amount`, `fields.card_number`, `customer.email`) → our field names."""
+    errors: dict[str, str] = {}
+    for path, message in exc.field_errors.items():
+        key = path.removeprefix("data.").removeprefix("attributes.")
+        key = key.removeprefix("fields.").removeprefix("fields[").rstrip("]")
+        errors[key or "__all__"] = message
+    return errors or {"__all__": exc.message}

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from itsdangerous import URLSafeTimedSerializer
 from jinja2 import StrictUndefined
 from sqlalchemy import text
@@ -78,10 +77,12 @@ def _migrated_app(database_url: str, sandbox: SandboxServer) -> Flask:
     app = create_app(app_settings(database_url, sandbox.url))
     app.jinja_env.undefined = StrictUndefined
     with app.app_context():
+        # The schema comes from the models here; tests/test_migrations.py proves the Alembic
+        # migrations build the very same schema on this database.
         db.drop_all()
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade()
+        db.create_all()
     return app
 
 
@@ -197,3 +198,49 @@ def auditor_client(login_as: Callable[..., FlaskClient]) -> FlaskClient:
 
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def make_payout(app: Flask, sandbox: SandboxServer) -> Callable[..., Any]:
+    """Factory: a payout created through the real flow (pre-request and create over HTTP)."""
+    import uuid
+    from decimal import Decimal
+
+    from webapp.payouts.gateway import provider_client
+    from webapp.payouts.services import PayoutDraft, submit_payout
+
+    def make(
+        creator: User,
+        *,
+        amount: str = "10.00",
+        currency: str = "USD",
+        service: str = "test_usd",
+        fields: dict[str, str] | None = None,
+    ) -> Any:
+        prerequest = provider_client().prerequest(currency, Decimal(amount))
+        chosen = prerequest.service(service)
+        assert chosen is not None, f"{service} not offered for {amount} {currency}"
+        draft = PayoutDraft(
+            service=chosen, currency=currency, amount=Decimal(amount),
+            fields=fields if fields is not None else {"account": "4242"},
+            submission_token=str(uuid.uuid4()), customer_name="Rita Recipient",
+        )
+        outcome = submit_payout(draft, creator)
+        assert outcome.payout is not None
+        return outcome.payout
+
+    return make
+
+
+@pytest.fixture
+def client_for(app: Flask) -> Callable[[str], FlaskClient]:
+    """Factory: a fresh client logged in as an existing user."""
+
+    def make(username: str) -> FlaskClient:
+        app.test_client_class = CSRFClient
+        new_client = app.test_client()
+        response = login(new_client, username)
+        assert response.status_code == 303, response.data[:500]
+        return new_client
+
+    return make

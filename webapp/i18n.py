@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 LANGUAGE_SESSION_KEY = "language"
@@ -11,6 +11,8 @@ LANGUAGE_SESSION_KEY = "language"
 def select_locale() -> str:
     """Saved preference, else the header switch remembered in the session, else the browser."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # background jobs and CLI: the default language
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     user_language = getattr(current_user, "language", None) if current_user else None
     if user_language in languages:
         return user_language
@@ -21,4 +23,6 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    if not has_request_context():
+        return "UTC"
     return getattr(current_user, "timezone", None) or "UTC"

@@ -97,7 +97,7 @@ def _after_rejection(payout: Payout, exc: ProviderError) -> ProcessResult:
         _mark_processing_unknown(payout, f"{reason}; {describe(read_error)}")
         return ProcessResult(False, reason)
     if invoice.status.lower() == "created":
-        if move(payout.id, [S.APPROVED, S.PROCESSING_UNKNOWN], S.AWAITING_APPROVAL,
+        if move(payout.id, [S.APPROVED], S.AWAITING_APPROVAL,
                 approved_by_id=None, approved_at=None, last_error=reason):
             add_event(payout, "process_refused", status_to=S.AWAITING_APPROVAL.value,
                       message=reason, details={"http_status": exc.status_code})

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from webapp.extensions import db
 from webapp.models import IllegalTransition, Payout, PayoutStatus, check_transition
@@ -62,7 +62,9 @@ def target_status(current: PayoutStatus, provider_status: str) -> PayoutStatus:
 def apply_invoice(payout: Payout, invoice: Invoice, *, source: str) -> bool:
     """Store the provider's view of `payout` (row-locked); returns True when our status moved.
     The caller commits."""
-    locked = db.session.get(Payout, payout.id, with_for_update=True, populate_existing=True)
+    # Lock the row (PostgreSQL) so a callback and a poll apply one after the other.
+    db.session.execute(select(Payout.id).where(Payout.id == payout.id).with_for_update())
+    locked = db.session.get(Payout, payout.id, populate_existing=True)
     assert locked is not None
     payout = locked
     now = utcnow()

@@ -244,3 +244,40 @@ def client_for(app: Flask) -> Callable[[str], FlaskClient]:
         return new_client
 
     return make
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served over real HTTP on a loopback port (for callbacks and browsers)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def callbacks_to(app: Flask, live_server: str) -> Iterator[str]:
+    """Point the provider's callbacks at the live server for this test."""
+    url = f"{live_server}/callbacks/paymega"
+    previous = app.config.get("PAYMEGA_CALLBACK_URL")
+    app.config["PAYMEGA_CALLBACK_URL"] = url
+    yield url
+    app.config["PAYMEGA_CALLBACK_URL"] = previous
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Poll `predicate` until true or `timeout` seconds pass (for background deliveries)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()

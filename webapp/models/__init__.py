@@ -2,6 +2,7 @@
 
 from webapp.models.approval import ApprovalLimit, PayoutApproval
 from webapp.models.audit import AuditEvent
+from webapp.models.callback import CallbackLog
 from webapp.models.payout import Payout, PayoutEvent
 from webapp.models.status import FINAL_STATUSES, IllegalTransition, PayoutStatus, check_transition
 from webapp.models.user import Role, User, UserRole
@@ -10,6 +11,7 @@ __all__ = [
     "FINAL_STATUSES",
     "ApprovalLimit",
     "AuditEvent",
+    "CallbackLog",
     "IllegalTransition",
     "Payout",
     "PayoutApproval",

@@ -74,7 +74,10 @@ class NotFound(ProviderError):
 
 
 class Conflict(ProviderError):
-    """409: the reference_id (or the processing) is already known to the provider."""
+    """409: the reference_id (or the processing) is already known to the provider.
+    `invoice` is the existing invoice when the answer's body carries it (the client fills it)."""
+
+    invoice: Any = None
 
 
 class ProviderUnavailable(ProviderError):

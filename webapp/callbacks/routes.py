@@ -1,0 +1,38 @@
+"""POST /callbacks/paymega: verify, record, answer 200 fast; the worker fetches and applies."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, current_app, request
+
+from webapp.callbacks import bp
+from webapp.callbacks.services import UnreadableCallback, accept
+from webapp.callbacks.signature import is_valid
+from webapp.extensions import csrf, limiter
+
+log = logging.getLogger(__name__)
+MAX_BODY = 256 * 1024
+
+
+@bp.route("/paymega", methods=["POST"])
+@csrf.exempt
+@limiter.limit("600/minute")
+def paymega() -> Response:
+    if (request.content_length or 0) > MAX_BODY:
+        return Response("too large", status=413, mimetype="text/plain")
+    raw = request.get_data(cache=False)
+    if not is_valid(raw, request.headers.get("X-Signature"),
+                    current_app.config["PAYMEGA_SECRET_KEY"]):
+        log.warning("callback with a bad or missing signature from %s", request.remote_addr)
+        return Response("forbidden", status=403, mimetype="text/plain")
+    try:
+        accepted = accept(raw)
+    except UnreadableCallback as exc:
+        log.warning("signed callback not readable: %s", exc)
+        return Response("unreadable", status=400, mimetype="text/plain")
+    if accepted.log_id is not None and accepted.outcome == "received":
+        from webapp.tasks import apply_callback_task
+
+        apply_callback_task(accepted.log_id)
+    return Response(accepted.outcome, status=200, mimetype="text/plain")

@@ -1,0 +1,95 @@
+"""Accepting a callback (record, deduplicate) and applying it (fetch before trust)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from webapp.extensions import db
+from webapp.models import CallbackLog, Payout, PayoutStatus
+from webapp.payouts.gateway import provider_client
+from webapp.payouts.outcomes import describe
+from webapp.payouts.recovery import recover_payout
+from webapp.payouts.state import apply_invoice
+from webapp.provider.errors import ProviderError
+from webapp.provider.parsing import parse_invoice
+
+log = logging.getLogger(__name__)
+
+
+class UnreadableCallback(ValueError):
+    """Signed, but not an invoice we can read."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    log_id: int | None
+    outcome: str  # received | duplicate | unknown_invoice
+
+
+def accept(raw: bytes) -> Accepted:
+    """Store the callback once; the caller answers 200 whatever this returns."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UnreadableCallback("not JSON") from exc
+    invoice = parse_invoice(body.get("data") if isinstance(body, dict) else None)
+    if invoice is None:
+        raise UnreadableCallback("no invoice in the body")
+    digest = hashlib.sha256(raw).hexdigest()
+    if db.session.scalar(select(CallbackLog.id).filter_by(body_sha256=digest)) is not None:
+        return Accepted(None, "duplicate")
+    conditions = [Payout.provider_invoice_id == invoice.id]
+    if invoice.reference_id:
+        conditions.append(Payout.reference_id == invoice.reference_id)
+    payout_id = db.session.scalar(select(Payout.id).where(or_(*conditions)).limit(1))
+    entry = CallbackLog(
+        body_sha256=digest, raw_body=raw.decode("utf-8", "replace"), invoice_id=invoice.id[:64],
+        reference_id=(invoice.reference_id or "")[:64] or None,
+        reported_status=(invoice.status or "")[:32], reported_updated=invoice.updated,
+        payout_id=payout_id, outcome="received" if payout_id else "unknown_invoice",
+    )
+    db.session.add(entry)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same callback twice at the same moment
+        db.session.rollback()
+        return Accepted(None, "duplicate")
+    if payout_id is None:
+        log.warning("callback for unknown invoice %s ignored", invoice.id)
+    return Accepted(entry.id, entry.outcome)
+
+
+def apply_callback(log_id: int) -> str:
+    """Read the invoice from the provider and apply that, never the callback's own body."""
+    entry = db.session.get(CallbackLog, log_id)
+    if entry is None or entry.payout_id is None or entry.outcome != "received":
+        return "skipped"
+    payout = db.session.get(Payout, entry.payout_id)
+    assert payout is not None
+    if payout.provider_invoice_id is None or payout.status_enum == PayoutStatus.CREATION_UNKNOWN:
+        recover_payout(payout.id)  # we did not know the invoice yet: adopt it by reference
+        entry.outcome = "applied"
+        db.session.commit()
+        return entry.outcome
+    if (entry.reported_updated is not None and payout.provider_updated is not None
+            and entry.reported_updated < payout.provider_updated):
+        entry.outcome = "stale"
+        db.session.commit()
+        return entry.outcome
+    try:
+        invoice = provider_client().get_invoice(payout.provider_invoice_id)
+    except ProviderError as exc:
+        entry.outcome = "fetch_failed"
+        payout.last_error = describe(exc)
+        db.session.commit()
+        return entry.outcome
+    moved = apply_invoice(payout, invoice, source="callback")
+    entry.outcome = "applied" if moved else "no_change"
+    db.session.commit()
+    return entry.outcome

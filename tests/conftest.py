@@ -281,3 +281,10 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return predicate()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The fault matrix prints its table (tests/faults) when it ran."""
+    from tests.faults.conftest import print_fault_table
+
+    print_fault_table(terminalreporter)

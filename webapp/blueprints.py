@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def register_blueprints(app: Flask) -> None:
@@ -13,7 +14,9 @@ def register_blueprints(app: Flask) -> None:
     from webapp.main import bp as main_bp
     from webapp.payouts import bp as payouts_bp
 
+    login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"
     assert access.load_user  # the loader is registered on import
 
@@ -21,6 +24,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(payouts_bp)
     app.register_blueprint(approvals_bp)
+
+    from webapp import tasks
+    from webapp.callbacks import bp as callbacks_bp
+    from webapp.payouts.cli import payouts_cli
+
+    app.register_blueprint(callbacks_bp)
+    app.cli.add_command(payouts_cli)
+    tasks.init_app(app)
 
     from webapp import audit, errors
     from webapp.admin import bp as admin_bp

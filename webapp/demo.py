@@ -66,11 +66,11 @@ def main() -> int:
             env=env, cwd=ROOT))
     worker = ROOT / "webapp" / "worker.py"
     if worker.exists():
-        children.append(subprocess.Popen(  # noqa: S603
+        children.append(subprocess.Popen(
             [sys.executable, "-m", "webapp.worker"], env=env, cwd=ROOT))
     time.sleep(0.5)
-    print("\nPayouts desk (demo) on http://127.0.0.1:%d" % WEB_PORT)
-    print("Provider: %s" % env["PAYMEGA_API_URL"])
+    print(f"\nPayouts desk (demo) on http://127.0.0.1:{WEB_PORT}")
+    print(f"Provider: {env['PAYMEGA_API_URL']}")
     print("Demo users (username / password / roles):")
     for name, password, roles in DEMO_USERS:
         print(f"  {name:<10} {password:<22} {', '.join(roles)}")

@@ -24,7 +24,7 @@ def format_money(amount: Decimal | None, currency: str) -> str:
     pattern.frac_prec = (digits, digits)
     try:
         symbol_known = get_currency_symbol(currency, locale) != currency
-    except Exception:  # noqa: BLE001 - unknown code: show the code
+    except Exception:
         symbol_known = False
     text = pattern.apply(Decimal(amount), locale, currency=currency, currency_digits=False)
     return text if symbol_known or currency in text else f"{text} {currency}"

@@ -19,7 +19,17 @@ def select_locale() -> str:
     chosen = session.get(LANGUAGE_SESSION_KEY)
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or "en"
+    return browser_language(languages)
+
+
+def browser_language(languages: list[str]) -> str:
+    """The first language the browser accepts (by quality) that we speak, by primary subtag:
+    `ru-RU,en;q=0.5` means Russian, even though `en` would be an exact match."""
+    for value, _quality in request.accept_languages:
+        primary = value.replace("_", "-").split("-")[0].lower()
+        if primary in languages:
+            return primary
+    return "en"
 
 
 def select_timezone() -> str:

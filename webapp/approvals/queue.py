@@ -28,7 +28,7 @@ class CurrencyTotal:
     total: Decimal
 
 
-def _filtered(filters: QueueFilters):  # noqa: ANN202 - a Select
+def _filtered(filters: QueueFilters):
     query = select(Payout).where(Payout.status == WAITING)
     if filters.currency:
         query = query.where(Payout.currency == filters.currency)

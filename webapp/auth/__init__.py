@@ -1,7 +1,19 @@
-"""Sign-in, sign-out and the role guard."""
+"""Sign-in, sign-out, the profile page and the role guard."""
 
-from flask import Blueprint
+from flask import Blueprint, g
+from flask_babel import refresh
 
 bp = Blueprint("auth", __name__)
 
-from webapp.auth import routes  # noqa: E402, F401
+from webapp.auth import profile, routes  # noqa: E402, F401
+from webapp.auth.access import role_label  # noqa: E402
+
+bp.add_app_template_global(role_label, "role_label")
+
+
+@bp.before_app_request
+def _identify_from_this_request() -> None:
+    """Forget the user and locale cached in `g` by an earlier request sharing this app context
+    (as test clients do), so every request is judged by its own cookie, token and headers."""
+    g.pop("_login_user", None)
+    refresh()

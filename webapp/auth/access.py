@@ -8,12 +8,26 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.extensions import db, login_manager
 from webapp.models import Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Every role: for pages any signed-in person may use (profile, sign-out).
+ANY_ROLE: tuple[Role, ...] = tuple(Role)
+ROLE_NAMES = {
+    Role.OPERATOR: _l("Operator"),
+    Role.MANAGER: _l("Manager"),
+    Role.ADMIN: _l("Admin"),
+    Role.AUDITOR: _l("Auditor"),
+}
+
+
+def role_label(role: Role | str) -> str:
+    """A role's name in the reader's language (a template global)."""
+    return str(ROLE_NAMES[Role(role)])
 
 
 @login_manager.user_loader

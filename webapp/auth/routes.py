@@ -1,44 +1,90 @@
-"""Log in at /login, log out with a POST to /logout."""
+"""Sign in at /login (throttled per username and per IP), sign out with a POST to /logout."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from webapp.auth import bp
+from webapp.audit import record, user_target
+from webapp.auth import bp, throttle
+from webapp.auth.access import ANY_ROLE, roles_required
 from webapp.auth.forms import LoginForm
 from webapp.auth.passwords import verify_password
-from webapp.extensions import db
+from webapp.auth.services import find_user
+from webapp.extensions import db, limiter
+from webapp.i18n import LANGUAGE_SESSION_KEY
 from webapp.models import User
+from webapp.models.base import utcnow
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for("main.dashboard")
 
 
+def start_session(user: User) -> None:
+    """A fresh session for `user`: nothing from before sign-in survives except the language."""
+    language = session.get(LANGUAGE_SESSION_KEY)
+    session.clear()
+    if language:
+        session[LANGUAGE_SESSION_KEY] = language
+    login_user(user, remember=False)
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
+
+
+def _refuse_locked(form: LoginForm, user: User | None) -> tuple[str, int]:
+    """The same answer whether the name exists or not; the password is not even checked."""
+    record("login_locked", actor=user, target=user_target(user) if user else None)
+    db.session.commit()
+    flash(_("Too many attempts. Try again in 15 minutes."), "error")
+    return render_template("auth/login.html", form=form), 429
+
+
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+@limiter.limit(throttle.ip_limit, methods=["POST"], deduct_when=throttle.is_failed_login)
+def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
-    if form.validate_on_submit():
-        user = db.session.scalar(db.select(User).filter_by(username=form.username.data))
-        ok = verify_password(user.password_hash if user else None, form.password.data or "")
-        if user is not None and ok and not user.disabled:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")), code=303)
-        flash(_("Wrong username or password."), "error")
-    return render_template("auth/login.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form)
+    username = form.username.data or ""
+    user = find_user(username)
+    if throttle.is_locked(username):
+        return _refuse_locked(form, user)
+    ok = verify_password(user.password_hash if user else None, form.password.data or "")
+    if user is not None and ok and not user.disabled:
+        throttle.record_success(username)
+        user.last_login_at = utcnow()
+        record("login", actor=user, target=user_target(user))
+        db.session.commit()
+        start_session(user)
+        return redirect(_safe_next(request.args.get("next")), code=303)
+    reason = "unknown_user" if user is None else ("disabled" if ok else "bad_password")
+    # An unknown name is not stored: people type passwords into the username box.
+    record("login_failed", actor=user, target=user_target(user) if user else None,
+           details={"reason": reason})
+    db.session.commit()
+    throttle.record_failure(username)
+    flash(_("Wrong username or password."), "error")
+    return render_template("auth/login.html", form=form), 200
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
+@roles_required(*ANY_ROLE)
 def logout() -> Response:
-    current_user.rotate_session_token()
+    """Rotating the token ends this user's sessions everywhere, not just this cookie."""
+    user = current_user._get_current_object()
+    user.rotate_session_token()
+    record("logout", actor=user, target=user_target(user))
     db.session.commit()
+    language = session.get(LANGUAGE_SESSION_KEY)
     logout_user()
+    session.clear()
+    if language:
+        session[LANGUAGE_SESSION_KEY] = language
+    flash(_("You have been signed out."), "info")
     return redirect(url_for("auth.login"), code=303)

@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from flask import current_app, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask_babel import get_locale, get_timezone
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from webapp.auth.access import ANY_ROLE, roles_required
 from webapp.extensions import db
 from webapp.i18n import LANGUAGE_SESSION_KEY
 from webapp.main import bp
+from webapp.main.chart import bar_chart
+from webapp.main.dashboard import (
+    TO_FIX,
+    Periods,
+    awaiting_my_approval,
+    daily_volume,
+    my_payouts_to_fix,
+    needing_attention,
+    now_utc,
+    period_totals,
+)
+from webapp.models import Role
 
 
 @bp.route("/")
-@login_required
+@roles_required(*ANY_ROLE)
 def dashboard() -> str:
-    return render_template("main/dashboard.html")
+    """What waits for me, today's and this week's totals, failures and a 14-day chart."""
+    zone = get_timezone() or UTC
+    periods = Periods.at(now_utc(), zone, get_locale().first_week_day)
+    today, week = period_totals(current_user, periods)
+    is_manager = current_user.has_role(Role.MANAGER)
+    is_operator = current_user.has_role(Role.OPERATOR)
+    return render_template(
+        "main/dashboard.html",
+        to_approve=awaiting_my_approval(current_user) if is_manager else None,
+        to_fix=my_payouts_to_fix(current_user) if is_operator else None,
+        to_fix_statuses=[s.value for s in TO_FIX],
+        today=today, week=week, periods=periods,
+        attention=needing_attention(current_user),
+        chart=bar_chart(daily_volume(current_user, periods, zone)),
+    )
 
 
 @bp.route("/language", methods=["POST"])

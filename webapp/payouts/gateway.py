@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import requests
 from flask import current_app
+
 from webapp.provider.client import PaymegaClient
 
 

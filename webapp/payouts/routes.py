@@ -2,37 +2,90 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
 from flask import abort, flash, render_template, request, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.auth.access import roles_required
 from webapp.extensions import db
-from webapp.htmx import redirect_to, render_page
-from webapp.models import Payout, PayoutEvent, Role
+from webapp.htmx import is_partial_request, redirect_to, render_page
+from webapp.models import PayoutEvent, Role
 from webapp.payouts import bp
+from webapp.payouts.export import ExportJob, csv_lines, xlsx_chunks
+from webapp.payouts.list_filters import PayoutFilterForm
+from webapp.payouts.listing import (
+    Cursor,
+    currency_totals,
+    fetch_page,
+    filter_choices,
+    filtered_payouts,
+)
 from webapp.payouts.recovery import recover_payout
-from webapp.payouts.scope import visible_payout_or_404, visible_payouts
+from webapp.payouts.scope import visible_payout_or_404
 from webapp.payouts.views import detail_context
 
 ALL_ROLES = (Role.OPERATOR, Role.MANAGER, Role.ADMIN, Role.AUDITOR)
-PAGE_SIZE = 50
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.route("/")
 @roles_required(*ALL_ROLES)
 def index() -> str:
-    """Newest first, keyset-paginated by (created_at, id)."""
-    query = visible_payouts(current_user).order_by(Payout.id.desc())
-    before = request.args.get("before", type=int)
-    if before:
-        query = query.where(Payout.id < before)
-    rows = db.session.scalars(query.limit(PAGE_SIZE + 1)).all()
-    payouts, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
-    next_url = url_for("payouts.index", before=payouts[-1].id) if more and payouts else None
-    return render_page("payouts/list.html", "payouts/_list.html",
-                       payouts=payouts, next_url=next_url)
+    """Filtered, newest first, keyset-paginated; htmx gets the table fragment only."""
+    form = PayoutFilterForm.from_args(request.args)
+    query = filtered_payouts(current_user, form.filters())
+    page = fetch_page(query, Cursor.decode(request.args.get("after")))
+    if not is_partial_request():  # the filter selects are only on the full page
+        choices = filter_choices(current_user)
+        form.set_choices(choices.currencies, choices.services, choices.creators)
+    pairs = form.query_pairs()
+    return render_page(
+        "payouts/list.html", "payouts/_list_fragment.html",
+        form=form, payouts=page.payouts, totals=currency_totals(query),
+        next_url=_url("payouts.index", pairs, page.next_cursor) if page.next_cursor else None,
+        first_url=_url("payouts.index", pairs) if request.args.get("after") else None,
+        csv_url=_url("payouts.export_csv", pairs), xlsx_url=_url("payouts.export_xlsx", pairs),
+    )
+
+
+def _url(endpoint: str, pairs: list[tuple[str, str]], after: Cursor | None = None) -> str:
+    if after is not None:
+        pairs = [*pairs, ("after", after.encode())]
+    query = urlencode(pairs)
+    return url_for(endpoint) + (f"?{query}" if query else "")
+
+
+def _download(body: Iterable[str] | Iterable[bytes], mimetype: str, extension: str) -> Response:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    # The generators need no request context (see export.py), so none is kept alive for them.
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="payouts-{stamp}.{extension}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/export.csv")
+@roles_required(*ALL_ROLES)
+def export_csv() -> Response:
+    """The filtered list (every page) as CSV, streamed."""
+    form = PayoutFilterForm.from_args(request.args)
+    query = filtered_payouts(current_user, form.filters())
+    return _download(csv_lines(ExportJob.prepare(query, get_timezone())), "text/csv", "csv")
+
+
+@bp.route("/export.xlsx")
+@roles_required(*ALL_ROLES)
+def export_xlsx() -> Response:
+    """The filtered list (every page) as an Excel workbook."""
+    form = PayoutFilterForm.from_args(request.args)
+    query = filtered_payouts(current_user, form.filters())
+    return _download(xlsx_chunks(ExportJob.prepare(query, get_timezone())), XLSX_TYPE, "xlsx")
 
 
 @bp.route("/<int:payout_id>")
@@ -66,4 +119,4 @@ def check(payout_id: int) -> Response:
     return redirect_to(url_for("payouts.detail", payout_id=payout.id))
 
 
-__all__ = ["check", "detail", "index", "status"]
+__all__ = ["check", "detail", "export_csv", "export_xlsx", "index", "status"]

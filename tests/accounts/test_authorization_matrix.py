@@ -1,0 +1,173 @@
+"""Every route of the app, for anonymous and for each role: page, redirect to login, or 403.
+
+A route with no line in EXPECTED fails `test_every_route_has_an_entry`. To add a route, add one
+line below; if its URL has a parameter no factory in PARAM_FACTORIES fills, add a factory too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+
+from webapp.extensions import db
+from webapp.models import Payout, PayoutStatus, Role, User
+
+ANON = "anonymous"
+ROLES = {"operator": Role.OPERATOR, "manager": Role.MANAGER, "admin": Role.ADMIN,
+         "auditor": Role.AUDITOR}
+WHO = (ANON, *ROLES)
+
+OK = "ok"  # the view ran: any answer but 400/401/403/404/405/5xx or a redirect to /login
+LOGIN = "login"  # 302 to /login
+DENY = 403
+Expected = dict[str, str | int]
+
+
+def only(*roles: str, otherwise: str | int = DENY) -> Expected:
+    """Signed-in `roles` get the page, other roles `otherwise`, anonymous the login page."""
+    unknown = set(roles) - set(ROLES)
+    assert not unknown, unknown
+    return {ANON: LOGIN, **{r: OK if r in roles else otherwise for r in ROLES}}
+
+
+def public() -> Expected:
+    return dict.fromkeys(WHO, OK)
+
+
+def signed_only() -> Expected:
+    """No session, no CSRF: the provider's signature decides, so an unsigned post is refused
+    with 403 whoever sends it."""
+    return dict.fromkeys(WHO, 403)
+
+
+EVERYONE = ("operator", "manager", "admin", "auditor")
+
+EXPECTED: dict[str, Expected] = {
+    "main.dashboard": only(*EVERYONE),
+    "main.set_language": public(),
+    "auth.login": public(),  # signed in: a redirect to the dashboard
+    "auth.logout": only(*EVERYONE),
+    "auth.profile": only(*EVERYONE),
+    "auth.save_preferences": only(*EVERYONE),
+    "auth.change_password": only(*EVERYONE),
+    "admin.users": only("admin"),
+    "admin.user": only("admin"),
+    "admin.create_user": only("admin"),
+    "admin.set_roles": only("admin"),
+    "admin.disable_user": only("admin"),
+    "admin.enable_user": only("admin"),
+    "admin.reset_password": only("admin"),
+    "admin.audit": only("admin", "auditor"),
+    "payouts.index": only(*EVERYONE),
+    "payouts.export_csv": only(*EVERYONE),
+    "payouts.export_xlsx": only(*EVERYONE),
+    "payouts.new": only("operator", "manager"),
+    "payouts.create": only("operator", "manager"),
+    "payouts.detail": only(*EVERYONE),
+    "payouts.status": only(*EVERYONE),
+    "payouts.check": only("operator", "manager", "admin"),
+    "approvals.queue": only("manager"),
+    "approvals.approve": only("manager"),
+    "approvals.reject": only("manager"),
+    "approvals.batch": only("manager"),
+    "callbacks.paymega": signed_only(),
+}
+IGNORED = {"static"}
+
+
+def _target_user(users: dict[str, User]) -> int:
+    user = User(username="target", password_hash="x")
+    user.set_roles({Role.OPERATOR})
+    db.session.add(user)
+    db.session.commit()
+    return user.id
+
+
+def _payout(users: dict[str, User]) -> int:
+    """A final payout created by the operator: visible to every role, safe to act upon."""
+    payout = Payout(
+        reference_id="matrix-ref-1", status=PayoutStatus.REJECTED, amount=Decimal("10.00"),
+        currency="EUR", service_code="matrix", fields_masked={},
+        service_snapshot={"code": "matrix", "currency": "EUR", "fields": []},
+        fields_encrypted="", created_by_id=users["operator"].id,
+    )
+    db.session.add(payout)
+    db.session.commit()
+    return payout.id
+
+
+# URL parameter name -> factory returning its value (given the role users, by role name).
+PARAM_FACTORIES: dict[str, Callable[[dict[str, User]], object]] = {
+    "user_id": _target_user,
+    "payout_id": _payout,
+}
+
+
+def missing_entries(rules: Iterable[Rule]) -> list[str]:
+    return sorted({r.endpoint for r in rules} - set(EXPECTED) - IGNORED)
+
+
+def test_every_route_has_an_entry(app: Flask) -> None:
+    assert missing_entries(app.url_map.iter_rules()) == [], "add these endpoints to EXPECTED"
+
+
+def test_a_new_route_without_entry_is_caught(app: Flask) -> None:
+    extra = Rule("/brand-new", endpoint="feature.brand_new")
+    before = missing_entries(app.url_map.iter_rules())
+    assert missing_entries([*app.url_map.iter_rules(), extra]) == sorted(
+        [*before, "feature.brand_new"])
+
+
+def test_every_entry_names_a_route(app: Flask) -> None:
+    endpoints = {r.endpoint for r in app.url_map.iter_rules()}
+    assert sorted(set(EXPECTED) - endpoints) == [], "stale entries in EXPECTED"
+
+
+def _client_for(app: Flask, user: User | None) -> FlaskClient:
+    client = app.test_client()
+    if user is not None:
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+    return client
+
+
+def _answer_matches(expected: str | int, status: int, location: str | None) -> bool:
+    to_login = status == 302 and location is not None and urlsplit(location).path == "/login"
+    if expected == LOGIN:
+        return to_login
+    if expected == OK:
+        return not to_login and status < 500 and status not in {400, 401, 403, 404, 405}
+    return status == expected
+
+
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+def test_route_answers_each_role(app: Flask, client: FlaskClient, make_user: Callable[..., User],
+                                 endpoint: str) -> None:
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
+    assert rules, f"{endpoint} is in EXPECTED but not registered"
+    users = {name: make_user(f"m_{name}", role) for name, role in ROLES.items()}
+    mismatches = []
+    for rule in rules:
+        missing = [a for a in rule.arguments if a not in PARAM_FACTORIES]
+        assert not missing, f"add a PARAM_FACTORIES entry for {missing} ({rule.rule})"
+        values = {name: PARAM_FACTORIES[name](users) for name in rule.arguments}
+        built = rule.build(values)
+        assert built is not None, rule.rule
+        url = built[1]
+        methods = set(rule.methods or ()) - {"HEAD", "OPTIONS"}
+        method = "GET" if "GET" in methods else sorted(methods)[0]
+        for who in WHO:
+            test_client = _client_for(app, users.get(who))
+            response = test_client.open(url, method=method)
+            expected = EXPECTED[endpoint][who]
+            if not _answer_matches(expected, response.status_code, response.location):
+                mismatches.append(f"{method} {url} as {who}: expected {expected}, "
+                                  f"got {response.status_code} {response.location or ''}")
+    assert not mismatches, "\n".join(mismatches)

@@ -1,0 +1,173 @@
+"""Submitting /payouts/new through the app, against the sandbox over real HTTP: a valid payout
+makes one invoice there and one row here, twice-submitted forms do not make two, and the
+provider's 422 comes back onto the field it names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from webapp.extensions import db
+from webapp.models import Payout
+from webapp.payouts.prerequest import clear_cache
+from webapp.sandbox import SandboxServer, faults, views
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_prerequests(app: Flask, sandbox: SandboxServer) -> Iterator[None]:
+    clear_cache()
+    yield
+    clear_cache()
+
+
+def form_values(client: FlaskClient, query: str) -> dict[str, str]:
+    """The hidden inputs of the form the page rendered (currency, amount, service, token)."""
+    html = client.get(f"/payouts/new?{query}").get_data(as_text=True)
+    assert 'id="payout-form"' in html, html[-2000:]
+    found = dict(re.findall(r'<input id="(\w+)" name="\1" type="hidden" value="([^"]*)"', html))
+    return {k: found[k] for k in ("currency", "amount", "service", "submission_token")}
+
+
+def payouts() -> list[Payout]:
+    db.session.expire_all()
+    return list(db.session.scalars(db.select(Payout).order_by(Payout.id)))
+
+
+def test_valid_payout_makes_one_invoice_and_one_row(operator_client: FlaskClient,
+                                                    sandbox: SandboxServer) -> None:
+    values = form_values(operator_client, "currency=USD&amount=10&service=test_usd")
+    response = operator_client.post("/payouts/new", data={
+        **values, "field__account": "1234567", "field__test_details_payout_status": "processed",
+        "customer_name": "Ann Lee", "customer_email": "ann@example.com",
+        "description": "March fee",
+    })
+    assert response.status_code == 303
+    [payout] = payouts()
+    assert response.headers["Location"].endswith(f"/payouts/{payout.id}")
+    assert payout.service_code == "test_usd" and str(payout.amount) == "10.00000000"
+    assert payout.customer_name == "Ann Lee" and payout.customer_reference_id  # generated
+    assert payout.description == "March fee"
+    invoices = sandbox.state.newest_first()
+    assert [i.reference_id for i in invoices] == [payout.reference_id]
+    assert payout.provider_invoice_id == invoices[0].id
+
+
+def test_htmx_submit_redirects_with_hx_redirect(operator_client: FlaskClient,
+                                                sandbox: SandboxServer) -> None:
+    values = form_values(operator_client, "currency=EUR&amount=20&service=voucher_eur")
+    response = operator_client.post("/payouts/new", data=values, headers=HTMX)
+    [payout] = payouts()
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == f"/payouts/{payout.id}"
+    assert len(sandbox.state.newest_first()) == 1
+
+
+def test_double_submit_and_reload_make_one_payout(operator_client: FlaskClient,
+                                                  sandbox: SandboxServer) -> None:
+    values = form_values(operator_client, "currency=UAH&amount=100&service=card_uah")
+    data = {**values, "field__card_number": "4111111111111111"}
+    first = operator_client.post("/payouts/new", data=data)
+    second = operator_client.post("/payouts/new", data=data)  # a second click, or a reload
+    third = operator_client.post("/payouts/new", data=data, headers=HTMX)
+    [payout] = payouts()
+    assert first.headers["Location"] == second.headers["Location"] == f"/payouts/{payout.id}"
+    assert third.headers["HX-Redirect"] == f"/payouts/{payout.id}"
+    assert len(sandbox.state.newest_first()) == 1
+    assert sandbox.state.calls["create"] == 1
+
+
+def test_invalid_submit_keeps_what_was_typed(operator_client: FlaskClient,
+                                             sandbox: SandboxServer) -> None:
+    values = form_values(operator_client, "currency=USD&amount=10&service=test_usd")
+    response = operator_client.post("/payouts/new", data={
+        **values, "field__account": "12ab", "customer_email": "ann@",
+        "customer_name": "<b>Ann</b>"}, headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert html.lstrip().startswith('<section id="recipient"')
+    account = html[html.index('id="field__account-wrap"'):]
+    account = account[:account.index("</div>")]
+    assert 'value="12ab"' in account and 'aria-invalid="true"' in account
+    assert "not in the format the provider expects" in account
+    assert "&lt;b&gt;Ann&lt;/b&gt;" in html and "<b>Ann</b>" not in html
+    assert f'value="{values["submission_token"]}"' in html  # nothing was created: same token
+    assert payouts() == [] and sandbox.state.calls["create"] == 0
+
+
+def test_full_page_post_with_errors(operator_client: FlaskClient) -> None:
+    values = form_values(operator_client, "currency=USD&amount=10&service=test_usd")
+    response = operator_client.post("/payouts/new", data=values)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" in html
+    assert 'value="test_usd" checked' in html and "This field is required." in html
+
+
+@pytest.mark.parametrize(("errors", "field_id", "message"), [
+    ({"fields.card_number": "Card is blocked."}, "field__card_number", "Card is blocked."),
+    ({"amount": "This value is not valid."}, "payout-form-errors", "This value is not valid."),
+])
+def test_provider_422_lands_on_its_field(operator_client: FlaskClient, sandbox: SandboxServer,
+                                         monkeypatch: pytest.MonkeyPatch, errors: dict[str, str],
+                                         field_id: str, message: str) -> None:
+    # The sandbox's own 422 fault, answering with the errors this test names.
+    monkeypatch.setitem(faults._REFUSALS, "422", lambda: views.validation_error(errors))
+    sandbox.state.inject("create", "422")
+    values = form_values(operator_client, "currency=UAH&amount=100&service=card_uah")
+    response = operator_client.post("/payouts/new", data={
+        **values, "field__card_number": "4111111111111111"}, headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    region = html[html.index(f'id="{field_id}'):]
+    region = region[:region.index("</div>")]
+    assert message in region
+    assert 'value="4111111111111111"' in html  # kept for a corrected retry
+    new_token = re.search(r'name="submission_token" type="hidden" value="([^"]+)"', html)
+    assert new_token and new_token.group(1) != values["submission_token"]
+    assert sandbox.state.newest_first() == []  # the provider created nothing
+
+
+def test_service_gone_before_submit(operator_client: FlaskClient,
+                                    sandbox: SandboxServer) -> None:
+    values = form_values(operator_client, "currency=USD&amount=10&service=test_usd")
+    response = operator_client.post("/payouts/new", data={**values, "service": "nope",
+                                                          "field__account": "1"}, headers=HTMX)
+    assert "Choose another one." in response.get_data(as_text=True)
+    assert payouts() == [] and sandbox.state.calls["create"] == 0
+
+
+def test_tampered_amount_is_checked_again(operator_client: FlaskClient,
+                                          sandbox: SandboxServer) -> None:
+    values = form_values(operator_client, "currency=USD&amount=10&service=card_uah")
+    response = operator_client.post("/payouts/new", data={
+        **values, "amount": "0.01", "field__card_number": "4111111111111111"}, headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert "not offered for this currency and amount" in html  # 0.42 UAH: below card_uah's 10
+    assert payouts() == [] and sandbox.state.calls["create"] == 0
+
+
+def test_prerequest_failure_on_submit_keeps_the_entries(operator_client: FlaskClient,
+                                                        sandbox: SandboxServer) -> None:
+    values = form_values(operator_client, "currency=USD&amount=10&service=test_usd")
+    clear_cache()
+    sandbox.state.inject("prerequest", "500_before", times=10)
+    data = {**values, "field__account": "98765"}
+    response = operator_client.post("/payouts/new", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Your entries are kept." in html
+    assert 'name="field__account" value="98765"' in html
+    assert payouts() == []
+    sandbox.state.reset()
+    retry = operator_client.post("/payouts/new", data=data)
+    assert retry.status_code == 303 and len(payouts()) == 1
+
+
+def test_post_without_csrf_is_refused(operator_client: FlaskClient) -> None:
+    values = form_values(operator_client, "currency=EUR&amount=20&service=voucher_eur")
+    response = operator_client.post("/payouts/new", data=values, csrf=False)
+    assert response.status_code == 400 and payouts() == []

@@ -1,0 +1,173 @@
+"""SQL for the payouts list and its exports: filters, keyset pages and totals, in one place.
+
+Every query starts from `visible_payouts(user)`. Pages are keyset-paginated on
+(created_at DESC, id DESC), served by the index ix_payouts_created_at_id, so the 2,000th page
+costs what the first does; OFFSET would read and throw away every row before it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import Select, func, literal, or_, select, tuple_
+from sqlalchemy.orm import joinedload, lazyload, load_only
+
+from webapp.extensions import db
+from webapp.models import Payout, User
+from webapp.payouts.list_filters import Filters
+from webapp.payouts.scope import visible_payouts
+
+PAGE_SIZE = 50
+# What a row of the list or the dashboard shows; the heavy columns (encrypted fields, provider
+# payload, service snapshot) stay in the database.
+LIST_COLUMNS = (
+    Payout.id, Payout.reference_id, Payout.status, Payout.amount, Payout.currency,
+    Payout.service_code, Payout.customer_name, Payout.fields_masked, Payout.created_by_id,
+    Payout.created_at, Payout.updated_at, Payout.provider_resolution, Payout.last_error,
+)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The last row of a page: the next page starts strictly after it."""
+
+    created_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        raw = f"{_as_utc(self.created_at).isoformat()}|{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str | None) -> Cursor | None:
+        """None for a missing or tampered cursor: the list then starts from the top."""
+        if not text:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+            moment, _sep, ident = raw.partition("|")
+            return cls(_as_utc(datetime.fromisoformat(moment)), int(ident))
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+
+    @classmethod
+    def after(cls, payout: Payout) -> Cursor:
+        return cls(payout.created_at, payout.id)
+
+
+@dataclass(frozen=True)
+class Page:
+    payouts: Sequence[Payout]
+    next_cursor: Cursor | None
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    currency: str
+    count: int
+    total: Decimal
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored moment is UTC.
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def filtered_payouts(user: User, filters: Filters) -> Select[tuple[Payout]]:
+    """The user's visible payouts narrowed by `filters` (unordered)."""
+    query = visible_payouts(user)
+    if filters.statuses:
+        query = query.where(Payout.status.in_(filters.statuses))
+    if filters.currency:
+        query = query.where(Payout.currency == filters.currency)
+    if filters.service:
+        query = query.where(Payout.service_code == filters.service)
+    if filters.creator_id is not None:
+        query = query.where(Payout.created_by_id == filters.creator_id)
+    if filters.created_from is not None:
+        query = query.where(Payout.created_at >= _as_utc(filters.created_from))
+    if filters.created_before is not None:
+        query = query.where(Payout.created_at < _as_utc(filters.created_before))
+    if filters.amount_min is not None:
+        query = query.where(Payout.amount >= filters.amount_min)
+    if filters.amount_max is not None:
+        query = query.where(Payout.amount <= filters.amount_max)
+    if filters.q:
+        query = query.where(or_(
+            Payout.reference_id == filters.q,
+            Payout.provider_invoice_id == filters.q,
+            Payout.customer_name.icontains(filters.q, autoescape=True),
+            Payout.customer_email.icontains(filters.q, autoescape=True),
+        ))
+    return query
+
+
+def newest_first(query: Select, after: Cursor | None) -> Select:
+    """`query` in list order, starting strictly after `after`."""
+    if after is not None:
+        query = query.where(tuple_(Payout.created_at, Payout.id) < tuple_(
+            literal(_as_utc(after.created_at), Payout.created_at.type),
+            literal(after.id, Payout.id.type),
+        ))
+    return query.order_by(Payout.created_at.desc(), Payout.id.desc())
+
+
+def fetch_page(query: Select[tuple[Payout]], after: Cursor | None,
+               size: int = PAGE_SIZE) -> Page:
+    """One page and the cursor of the next (None on the last page): one SELECT, creator joined."""
+    rows = db.session.scalars(
+        newest_first(query, after).options(*list_options()).limit(size + 1)).all()
+    payouts = rows[:size]
+    more = len(rows) > size
+    return Page(payouts, Cursor.after(payouts[-1]) if more and payouts else None)
+
+
+def list_options() -> tuple:
+    """Only what a row shows; the creator in the same SELECT, without their roles (which
+    would otherwise cost a selectin query per page)."""
+    return (load_only(*LIST_COLUMNS),
+            joinedload(Payout.created_by).options(lazyload(User.role_rows)))
+
+
+def currency_totals(query: Select[tuple[Payout]]) -> list[CurrencyTotal]:
+    """Count and sum per currency of everything `query` matches: one GROUP BY."""
+    grouped = (
+        query.order_by(None)
+        .with_only_columns(Payout.currency, func.count(Payout.id), func.sum(Payout.amount))
+        .group_by(Payout.currency)
+        .order_by(Payout.currency)
+    )
+    return [CurrencyTotal(currency, count, Decimal(total or 0))
+            for currency, count, total in db.session.execute(grouped)]
+
+
+@dataclass(frozen=True)
+class Choices:
+    currencies: list[str]
+    services: list[str]
+    creators: list[tuple[int, str]]
+
+
+def filter_choices(user: User) -> Choices:
+    """Currencies, services and creators among the payouts this user may see (two queries)."""
+    pairs = db.session.execute(
+        visible_payouts(user)
+        .with_only_columns(Payout.currency, Payout.service_code)
+        .distinct()
+    ).all()
+    creator_ids = visible_payouts(user).with_only_columns(Payout.created_by_id)
+    creators = db.session.execute(
+        select(User.id, User.username).where(User.id.in_(creator_ids)).order_by(User.username)
+    ).all()
+    return Choices(
+        currencies=sorted({c for c, _s in pairs}),
+        services=sorted({s for _c, s in pairs}),
+        creators=[(i, name) for i, name in creators],
+    )

@@ -1,0 +1,58 @@
+"""Test controls under `/_sandbox/`: inject faults, reset, read counters, lose callbacks.
+They are not part of the provider's API and need no credentials (the sandbox is loopback)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from webapp.sandbox.request_helpers import read_json, state
+from webapp.sandbox.store import FAULTS, OPERATIONS
+from webapp.sandbox.views import json_response, validation_error
+
+bp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
+
+
+@bp.post("/faults")
+def inject_fault() -> Response:
+    """JSON {operation, fault, times=1} → 200 {"data": {"faults": {...queued...}}}."""
+    body = read_json() or {}
+    operation, fault, times = body.get("operation"), body.get("fault"), body.get("times", 1)
+    errors: dict[str, str] = {}
+    if operation not in OPERATIONS:
+        errors["operation"] = "One of: " + ", ".join(OPERATIONS) + "."
+    if fault not in FAULTS:
+        errors["fault"] = "One of: " + ", ".join(FAULTS) + "."
+    if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+        errors["times"] = "This value should be a positive integer."
+    if errors:
+        return validation_error(errors)
+    state().inject(str(operation), str(fault), times)
+    return json_response({"data": {"faults": state().stats()["faults"]}})
+
+
+@bp.get("/faults")
+def list_faults() -> Response:
+    return json_response({"data": {"faults": state().stats()["faults"]}})
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    state().reset()
+    return json_response({"data": {"reset": True}})
+
+
+@bp.get("/stats")
+def stats() -> Response:
+    return json_response({"data": state().stats()})
+
+
+@bp.post("/callbacks")
+def callbacks() -> Response:
+    """JSON {"enabled": false} loses every callback from now on; true delivers them again."""
+    body = read_json() or {}
+    enabled = body.get("enabled")
+    if not isinstance(enabled, bool):
+        return validation_error({"enabled": "This value should be of type bool."})
+    with state().lock:
+        state().callbacks_enabled = enabled
+    return json_response({"data": {"enabled": enabled}})

@@ -91,8 +91,6 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
-            render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER much
-            compare_type=True,
             **conf_args
         )
 

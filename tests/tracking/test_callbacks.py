@@ -126,7 +126,7 @@ def test_sandbox_callbacks_alone_bring_the_payout_to_its_final_status(
         db.session.expire_all()
         return db.session.get(Payout, payout.id).status == S.PROCESSED
 
-    assert wait_for(final)
+    assert wait_for(final, timeout=20)
     assert wait_for(lambda: sandbox.state.stats()["callbacks"]["delivered"] >= 2)
     assert db.session.scalar(db.select(db.func.count(CallbackLog.id))) >= 1
 

@@ -37,6 +37,11 @@ class Bar:
     def center(self) -> float:
         return round(self.x + self.width / 2, 1)
 
+    @property
+    def value_y(self) -> float:
+        """Where the count is written, just above the bar."""
+        return round(self.y - 4, 1)
+
 
 @dataclass(frozen=True)
 class Chart:

@@ -20,6 +20,7 @@ NAV = (
     ("payouts.index", _l("Payouts"), ALL),
     ("approvals.queue", _l("Approvals"), (Role.MANAGER,)),
     ("batches.new", _l("Batches"), (Role.OPERATOR, Role.MANAGER)),
+    ("payouts.attention", _l("Needs attention"), (Role.ADMIN, Role.MANAGER, Role.AUDITOR)),
     ("admin.users", _l("Users"), (Role.ADMIN,)),
     ("admin.audit", _l("Audit log"), (Role.ADMIN, Role.AUDITOR)),
     ("auth.profile", _l("Profile"), ALL),

@@ -72,6 +72,7 @@ EXPECTED: dict[str, Expected] = {
     "payouts.detail": only(*EVERYONE),
     "payouts.status": only(*EVERYONE),
     "payouts.check": only("operator", "manager", "admin"),
+    "payouts.attention": only("manager", "admin", "auditor"),
     "approvals.queue": only("manager"),
     "approvals.approve": only("manager"),
     "approvals.reject": only("manager"),

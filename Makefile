@@ -12,12 +12,20 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(VENV)/bin/pybabel compile -d webapp/translations
 	$(PY) -m webapp.demo
 
 test: $(STAMP)
 	bash scripts/ensure-test-tools.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
+
+# After changing user-visible text: extract, merge into ru/uk, then translate what is new.
+translations: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 \
+		--no-location --sort-output -o webapp/translations/messages.pot .
+	$(VENV)/bin/pybabel update -N --ignore-obsolete --init-missing -i webapp/translations/messages.pot -d webapp/translations
+	$(VENV)/bin/pybabel compile -d webapp/translations
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

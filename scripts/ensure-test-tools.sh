@@ -11,5 +11,5 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 if [ -d webapp/translations ]; then
-  .venv/bin/pybabel compile -q -d webapp/translations 2>/dev/null || .venv/bin/pybabel compile -d webapp/translations
+  .venv/bin/pybabel compile -d webapp/translations >/dev/null
 fi

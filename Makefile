@@ -29,3 +29,8 @@ translations: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+
+# Benchmarks (not part of the tests): a table on stdout, JSON in bench/results/latest.json.
+# Subsets and options through ARGS, e.g. make bench ARGS="--only overhead,pages --quick".
+bench: $(STAMP)
+	$(PY) -m bench $(ARGS)

@@ -142,14 +142,32 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+def enrol_two_factor(user: User) -> str:
+    """Give `user` an authenticator (as /account/2fa/setup would); returns the TOTP secret."""
+    import pyotp
+
+    from webapp.auth.twofactor import PURPOSE
+    from webapp.crypto import encrypt_text
+    from webapp.models.base import utcnow
+
+    secret = pyotp.random_base32()
+    user.totp_secret_encrypted = encrypt_text(PURPOSE, secret)
+    user.totp_enabled_at = utcnow()
+    return secret
+
+
 @pytest.fixture
 def make_user(app: Flask) -> Callable[..., User]:
-    """Factory: `make_user("ann", Role.MANAGER)` stores a user with a known password."""
+    """Factory: `make_user("ann", Role.MANAGER)` stores a user with a known password.
+    Managers and admins get an authenticator (their role requires one) unless
+    `two_factor=False`; `two_factor=True` gives one to any role."""
     hashed = hash_password(TEST_PASSWORD)
 
-    def make(username: str, *roles: Role, **attrs: Any) -> User:
+    def make(username: str, *roles: Role, two_factor: bool | None = None, **attrs: Any) -> User:
         user = User(username=username, password_hash=hashed, **attrs)
         user.set_roles(set(roles) or {Role.OPERATOR})
+        if two_factor or (two_factor is None and user.has_role(Role.MANAGER, Role.ADMIN)):
+            enrol_two_factor(user)
         db.session.add(user)
         db.session.commit()
         return user
@@ -157,8 +175,28 @@ def make_user(app: Flask) -> Callable[..., User]:
     return make
 
 
+def current_code(username: str) -> str:
+    """The authenticator's code now for `username`. The replay guard (tests/twofactor) would
+    refuse a second sign-in in the same 30 seconds, so fixture sign-ins forget the last step."""
+    import pyotp
+    from sqlalchemy import update
+
+    from webapp.auth.services import find_user
+    from webapp.auth.twofactor import secret_of
+
+    user = find_user(username)
+    assert user is not None and user.totp_enabled, username
+    db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=None))
+    db.session.commit()
+    return pyotp.TOTP(secret_of(user)).now()
+
+
 def login(client: FlaskClient, username: str, password: str = TEST_PASSWORD) -> Any:
-    return client.post("/login", data={"username": username, "password": password})
+    """Sign in through the real pages: password, then the authenticator code when asked."""
+    response = client.post("/login", data={"username": username, "password": password})
+    if response.status_code == 303 and response.location.startswith("/login/verify"):
+        response = client.post("/login/verify", data={"code": current_code(username)})
+    return response
 
 
 @pytest.fixture

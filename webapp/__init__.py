@@ -30,6 +30,15 @@ def _load_config(config: Mapping[str, Any] | Config | None) -> Config:
     return settings
 
 
+def _trust_proxies(app: Flask, hops: int) -> None:
+    """Client address, scheme, host and port from the X-Forwarded-* headers set by `hops`
+    reverse proxies (the load balancer, nginx); never trust more hops than there are."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+
 def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
     """Build the app; raises `ConfigError` naming the variable when a setting is missing."""
     settings = _load_config(config).resolve()
@@ -41,8 +50,12 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
     )
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["PROXY_HOPS"]:
+        _trust_proxies(app, app.config["PROXY_HOPS"])
 
-    from webapp import extensions, formatting, htmx, i18n, navigation, security
+    from webapp import extensions, formatting, htmx, i18n, navigation, observability, security
+
+    observability.init_app(app)  # first: request ids and log handlers for everything after
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))

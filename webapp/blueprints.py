@@ -25,6 +25,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payouts_bp)
     app.register_blueprint(approvals_bp)
 
+    from webapp.batches import bp as batches_bp
+
+    app.register_blueprint(batches_bp)
+
     from webapp import tasks
     from webapp.callbacks import bp as callbacks_bp
     from webapp.payouts.cli import payouts_cli
@@ -40,4 +44,10 @@ def register_blueprints(app: Flask) -> None:
     assert audit.record  # importing it installs the append-only guards
     app.register_blueprint(admin_bp)
     app.cli.add_command(users_cli)
+
+    from webapp.checks import check
+    from webapp.observability import bp as observability_bp
+
+    app.register_blueprint(observability_bp)
+    app.cli.add_command(check)
     errors.init_app(app)

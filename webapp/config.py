@@ -26,6 +26,16 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _int_env(name: str, default: int) -> int:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
 @dataclass
 class Config:
     """Every setting the app reads. `from_env()` fills it; tests pass overrides as a dict."""
@@ -41,6 +51,10 @@ class Config:
     PAYMEGA_CALLBACK_URL: str | None = None
     PAYMEGA_CONNECT_TIMEOUT: float = 3.05
     PAYMEGA_READ_TIMEOUT: float = 15.0
+    METRICS_TOKEN: str | None = None  # Bearer token for /metrics (required in production)
+    PROXY_HOPS: int = 0  # reverse proxies in front of the app whose X-Forwarded-* we trust
+    LOG_FORMAT: str | None = None  # json | text; json by default in production
+    LOG_LEVEL: str = "INFO"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -59,6 +73,10 @@ class Config:
             PAYMEGA_CALLBACK_URL=_env("PAYMEGA_CALLBACK_URL"),
             PAYMEGA_CONNECT_TIMEOUT=float(timeout_connect) if timeout_connect else 3.05,
             PAYMEGA_READ_TIMEOUT=float(timeout_read) if timeout_read else 15.0,
+            METRICS_TOKEN=_env("METRICS_TOKEN"),
+            PROXY_HOPS=_int_env("PROXY_HOPS", 0),
+            LOG_FORMAT=_env("LOG_FORMAT"),
+            LOG_LEVEL=(_env("LOG_LEVEL", "INFO") or "INFO").upper(),
         )
 
     @property
@@ -75,7 +93,7 @@ class Config:
         uses_sandbox = self.PAYMEGA_API_URL is None
         if not self.is_relaxed:
             required = ["SECRET_KEY", "DATABASE_URL", "PAYMEGA_API_URL", "PAYMEGA_PUBLIC_KEY",
-                        "PAYMEGA_ACCOUNT_ID", "PAYMEGA_SECRET_KEY"]
+                        "PAYMEGA_ACCOUNT_ID", "PAYMEGA_SECRET_KEY", "METRICS_TOKEN"]
             missing = [name for name in required if getattr(self, name) is None]
             if missing:
                 raise ConfigError(
@@ -85,6 +103,9 @@ class Config:
                 )
             if self.SECRET_KEY is not None and len(self.SECRET_KEY) < 32:
                 raise ConfigError("SECRET_KEY must be at least 32 characters long in production.")
+            if self.METRICS_TOKEN is not None and len(self.METRICS_TOKEN) < 24:
+                raise ConfigError(
+                    "METRICS_TOKEN must be at least 24 characters long in production.")
         elif self.PAYMEGA_API_URL is not None and None in (
             self.PAYMEGA_PUBLIC_KEY, self.PAYMEGA_ACCOUNT_ID, self.PAYMEGA_SECRET_KEY
         ):
@@ -93,6 +114,11 @@ class Config:
             raise ConfigError(
                 "PAYMEGA_API_URL is set, so these must be set too: " + ", ".join(missing)
             )
+        log_format = (self.LOG_FORMAT or ("json" if self.APP_MODE == "production" else "text"))
+        if log_format not in {"json", "text"}:
+            raise ConfigError(f"LOG_FORMAT must be json or text, not {self.LOG_FORMAT!r}")
+        if not 0 <= int(self.PROXY_HOPS) <= 5:
+            raise ConfigError(f"PROXY_HOPS must be between 0 and 5, not {self.PROXY_HOPS!r}")
         database_url = self.DATABASE_URL or f"sqlite:///{INSTANCE_DIR / 'payouts.sqlite'}"
         if database_url.startswith("postgres://"):
             database_url = "postgresql://" + database_url[len("postgres://"):]
@@ -129,6 +155,10 @@ class Config:
             "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
             "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
+            "METRICS_TOKEN": self.METRICS_TOKEN,
+            "PROXY_HOPS": int(self.PROXY_HOPS),
+            "LOG_FORMAT": log_format,
+            "LOG_LEVEL": self.LOG_LEVEL.upper(),
         }
         settings.update(self.extra)
         return settings

@@ -17,12 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 WEB_PORT = int(os.environ.get("PORT", "5000"))
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "5001"))
 DEMO_USERS = (
-    ("operator", "operator-demo-pass", ["operator"]),
-    ("operator2", "operator2-demo-pass", ["operator"]),
-    ("manager", "manager-demo-pass", ["manager"]),
-    ("manager2", "manager2-demo-pass", ["manager"]),
-    ("admin", "admin-demo-pass", ["admin"]),
-    ("auditor", "auditor-demo-pass", ["auditor"]),
+    ("operator", "amber-kestrel-41", ["operator"]),
+    ("operator2", "copper-lantern-52", ["operator"]),
+    ("manager", "silent-harbour-63", ["manager"]),
+    ("manager2", "velvet-compass-74", ["manager"]),
+    ("admin", "granite-meadow-85", ["admin"]),
+    ("auditor", "paper-lighthouse-96", ["auditor"]),
 )
 
 
@@ -74,6 +74,7 @@ def main() -> int:
     print("Demo users (username / password / roles):")
     for name, password, roles in DEMO_USERS:
         print(f"  {name:<10} {password:<22} {', '.join(roles)}")
+    print("Managers and admins enrol an authenticator app (TOTP) at their first sign-in.")
     print(flush=True)
     web = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1",

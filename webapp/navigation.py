@@ -22,6 +22,7 @@ NAV = (
     ("batches.new", _l("Batches"), (Role.OPERATOR, Role.MANAGER)),
     ("payouts.attention", _l("Needs attention"), (Role.ADMIN, Role.MANAGER, Role.AUDITOR)),
     ("admin.users", _l("Users"), (Role.ADMIN,)),
+    ("admin.pending", _l("Pending changes"), (Role.ADMIN,)),
     ("admin.audit", _l("Audit log"), (Role.ADMIN, Role.AUDITOR)),
     ("auth.profile", _l("Profile"), ALL),
 )

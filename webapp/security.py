@@ -1,8 +1,9 @@
-"""Security headers (Flask-Talisman) and the Content-Security-Policy htmx is configured for."""
+"""Security headers (Flask-Talisman), the Content-Security-Policy htmx is configured for, and
+the one rule about request bodies: our forms take form data, never JSON."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, abort, request
 from flask_talisman import Talisman
 
 CONTENT_SECURITY_POLICY = {
@@ -18,11 +19,24 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
 }
 
-talisman = Talisman()
+# Endpoints that read a JSON body themselves (the provider's signed callbacks).
+JSON_ENDPOINTS = frozenset({"callbacks.paymega"})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def refuse_json_to_forms() -> None:
+    """Flask-WTF reads a JSON body as the form's data and fails on anything but an object
+    (`[1]`, `true`): a stranger's post would be a 500. Browsers and htmx send forms, so a JSON
+    body to a form endpoint is refused outright with 415."""
+    if (request.method in WRITE_METHODS and request.is_json
+            and request.endpoint not in JSON_ENDPOINTS):
+        abort(415)
 
 
 def init_app(app: Flask) -> None:
     production = app.config["APP_MODE"] == "production"
+    # One Talisman per app: a shared instance would follow whichever app was built last.
+    talisman = Talisman()
     talisman.init_app(
         app,
         force_https=False,  # TLS ends at the reverse proxy; ProxyFix tells us the scheme
@@ -34,3 +48,5 @@ def init_app(app: Flask) -> None:
         referrer_policy="strict-origin-when-cross-origin",
         x_content_type_options=True,
     )
+    app.extensions["talisman"] = talisman
+    app.before_request(refuse_json_to_forms)

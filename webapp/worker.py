@@ -1,15 +1,21 @@
 """The background worker: `python -m webapp.worker` runs the Huey consumer with the polling
-backstop beside the web app."""
+backstop beside the web app. Logs like the web app: JSON in production, with request ids."""
 
 from __future__ import annotations
 
-import logging
+import os
 
+from webapp.config import Config
+from webapp.observability.logging import configure_logging, register_app_secrets
 from webapp.tasks import huey
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # The worker serves no /metrics; it must not write into the web processes' metric files.
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    settings = Config.from_env().resolve()
+    register_app_secrets(settings)
+    configure_logging(settings["LOG_FORMAT"], settings["LOG_LEVEL"], force=True)
     consumer = huey.create_consumer(workers=2, worker_type="thread", periodic=True)
     consumer.run()
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from webapp.auth.passwords import verify_password
 from webapp.extensions import db
-from webapp.models import Role, User
+from webapp.models import PendingChange, Role, User
 
 
 def fresh(user_id: int) -> User:
@@ -34,13 +34,25 @@ def test_list_shows_every_user(admin_client: FlaskClient, make_user: Callable[..
     assert b"olga" in page.data and b"ada" in page.data
 
 
-def test_create_user(admin_client: FlaskClient, app: Flask) -> None:
+def confirm_all(other_admin: FlaskClient) -> None:
+    """A second admin confirms every pending change (manager/admin grants wait for one)."""
+    for change in db.session.scalars(select(PendingChange).where(
+            PendingChange.status == "pending")).all():
+        response = other_admin.post(f"/admin/pending/{change.id}/confirm")
+        assert response.status_code == 303
+
+
+def test_create_user(admin_client: FlaskClient, app: Flask,
+                     login_as: Callable[..., FlaskClient]) -> None:
     response = admin_client.post("/admin/users/new", data={
         "username": "Bob", "display_name": "Bob B.", "roles": ["manager", "auditor"],
         "password": NEW_PASSWORD})
     assert response.status_code == 303
     bob = by_name("bob")
-    assert bob.roles == {Role.MANAGER, Role.AUDITOR} and bob.display_name == "Bob B."
+    # The manager role waits for a second admin (tests/twofactor/test_guarded_privileges.py).
+    assert bob.roles == {Role.AUDITOR} and bob.display_name == "Bob B."
+    confirm_all(login_as(Role.ADMIN, username="root"))
+    assert fresh(bob.id).roles == {Role.MANAGER, Role.AUDITOR}
     assert bob.created_by_id == by_name("ada").id
     assert sign_in(app.test_client(), "bob", NEW_PASSWORD).status_code == 303
     assert audit_rows("user_created")[0].actor_id == by_name("ada").id
@@ -63,11 +75,14 @@ def test_create_user_refusals_write_nothing(admin_client: FlaskClient,
     assert audit_rows("user_created") == []
 
 
-def test_change_roles(admin_client: FlaskClient, make_user: Callable[..., User]) -> None:
+def test_change_roles(admin_client: FlaskClient, make_user: Callable[..., User],
+                      login_as: Callable[..., FlaskClient]) -> None:
     olga = make_user("olga", Role.OPERATOR)
     response = admin_client.post(f"/admin/users/{olga.id}/roles",
                                  data={"roles-roles": ["operator", "manager"]})
     assert response.status_code == 303
+    assert fresh(olga.id).roles == {Role.OPERATOR}  # the grant waits for a second admin
+    confirm_all(login_as(Role.ADMIN, username="root"))
     assert fresh(olga.id).roles == {Role.OPERATOR, Role.MANAGER}
     [row] = audit_rows("roles_changed")
     assert row.details == {"from": ["operator"], "to": ["manager", "operator"]}

@@ -6,7 +6,9 @@ line below; if its URL has a parameter no factory in PARAM_FACTORIES fills, add 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -15,8 +17,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
+from webapp.auth.sessions import open_session
+from webapp.auth.stepup import STEP_UP_KEY
 from webapp.extensions import db
-from webapp.models import Payout, PayoutStatus, Role, User
+from webapp.models import Batch, BatchStatus, Payout, PayoutStatus, PendingChange, Role, User
+from webapp.models.base import utcnow
 
 ANON = "anonymous"
 ROLES = {"operator": Role.OPERATOR, "manager": Role.MANAGER, "admin": Role.ADMIN,
@@ -56,6 +61,14 @@ EXPECTED: dict[str, Expected] = {
     "auth.profile": only(*EVERYONE),
     "auth.save_preferences": only(*EVERYONE),
     "auth.change_password": only(*EVERYONE),
+    "auth.login_verify": only(*EVERYONE),  # anonymous without a password step: to /login
+    "auth.step_up": only(*EVERYONE),
+    "auth.twofactor": only(*EVERYONE),
+    "auth.twofactor_setup": only(*EVERYONE),
+    "auth.twofactor_backup_codes": only(*EVERYONE),
+    "auth.twofactor_disable": only(*EVERYONE),
+    "auth.sessions": only(*EVERYONE),
+    "auth.end_all_sessions": only(*EVERYONE),
     "admin.users": only("admin"),
     "admin.user": only("admin"),
     "admin.create_user": only("admin"),
@@ -63,6 +76,12 @@ EXPECTED: dict[str, Expected] = {
     "admin.disable_user": only("admin"),
     "admin.enable_user": only("admin"),
     "admin.reset_password": only("admin"),
+    "admin.set_limit": only("admin"),
+    "admin.reset_two_factor": only("admin"),
+    "admin.end_user_sessions": only("admin"),
+    "admin.pending": only("admin"),
+    "admin.confirm_change": only("admin"),
+    "admin.cancel_change": only("admin"),
     "admin.audit": only("admin", "auditor"),
     "payouts.index": only(*EVERYONE),
     "payouts.export_csv": only(*EVERYONE),
@@ -77,7 +96,25 @@ EXPECTED: dict[str, Expected] = {
     "approvals.approve": only("manager"),
     "approvals.reject": only("manager"),
     "approvals.batch": only("manager"),
+    "batches.index": only(*EVERYONE),
+    "batches.new": only("operator", "manager"),
+    "batches.upload": only("operator", "manager"),
+    "batches.template_csv_file": only("operator", "manager"),
+    "batches.template_xlsx_file": only("operator", "manager"),
+    "batches.detail": only(*EVERYONE),
+    "batches.rows": only(*EVERYONE),
+    "batches.progress": only(*EVERYONE),
+    "batches.errors_file": only(*EVERYONE),
+    "batches.failed_file": only(*EVERYONE),
+    "batches.reupload": only("operator", "manager"),
+    "batches.submit": only("operator", "manager"),
+    "batches.retry": only("operator", "manager"),
+    "batches.approve": only("manager"),
+    "batches.reject": only("manager"),
     "callbacks.paymega": signed_only(),
+    "observability.healthz": public(),  # probes: no session, reveal nothing
+    "observability.readyz": public(),
+    "observability.metrics": {**only("admin", "auditor", otherwise=404), ANON: 404},
 }
 IGNORED = {"static"}
 
@@ -103,10 +140,36 @@ def _payout(users: dict[str, User]) -> int:
     return payout.id
 
 
+def _batch(users: dict[str, User]) -> int:
+    """A finished batch uploaded by the operator: visible to every role, safe to act upon."""
+    batch = Batch(status=BatchStatus.DONE, service_code="matrix", currency="EUR",
+                  service_snapshot={"code": "matrix", "currency": "EUR", "fields": []},
+                  created_by_id=users["operator"].id, total=Decimal("0"))
+    db.session.add(batch)
+    db.session.commit()
+    return batch.id
+
+
+def _pending_change(users: dict[str, User]) -> int:
+    """A manager grant asked by another admin, so the matrix admin may confirm or cancel it."""
+    requester = User(username="requester", password_hash="x")
+    requester.set_roles({Role.ADMIN})
+    db.session.add(requester)
+    db.session.flush()
+    change = PendingChange(kind="grant_role", target_user_id=users["operator"].id,
+                           payload={"grant": ["manager"], "remove": []},
+                           requested_by_id=requester.id, expires_at=utcnow() + timedelta(hours=1))
+    db.session.add(change)
+    db.session.commit()
+    return change.id
+
+
 # URL parameter name -> factory returning its value (given the role users, by role name).
 PARAM_FACTORIES: dict[str, Callable[[dict[str, User]], object]] = {
+    "change_id": _pending_change,
     "user_id": _target_user,
     "payout_id": _payout,
+    "batch_id": _batch,
 }
 
 
@@ -131,11 +194,16 @@ def test_every_entry_names_a_route(app: Flask) -> None:
 
 
 def _client_for(app: Flask, user: User | None) -> FlaskClient:
+    """A browser signed in as `user` with a session row and a just-typed TOTP code (managers
+    and admins are enrolled by make_user), so only the role rules decide."""
     client = app.test_client()
     if user is not None:
+        open_session(user, "127.0.0.1", "matrix")
+        db.session.commit()
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
+            session[STEP_UP_KEY] = time.time()
     return client
 
 

@@ -146,3 +146,22 @@ def test_wrong_current_password_on_profile_counts_too(
         "pw-current_password": TEST_PASSWORD,
         "pw-new_password": "a-new-passphrase-99", "pw-confirm": "a-new-passphrase-99"})
     assert response.status_code == 429
+
+
+def test_lockout_holds_even_with_rate_limiting_switched_off(app, make_user):
+    """RATELIMIT_ENABLED=False turns off per-IP limits, never the per-username lockout."""
+    from tests.conftest import CSRFClient
+
+    make_user("olga")
+    app.config["RATELIMIT_ENABLED"] = False
+    try:
+        app.test_client_class = CSRFClient
+        client = app.test_client()
+        for _ in range(5):
+            client.post("/login", data={"username": "olga", "password": "wrong-password-1"})
+        answer = client.post("/login", data={"username": "olga",
+                                             "password": "correct-horse-battery-staple"})
+        assert answer.status_code != 303
+    finally:
+        app.config["RATELIMIT_ENABLED"] = True
+        app.extensions.pop("login_throttle_storage", None)

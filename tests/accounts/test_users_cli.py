@@ -9,8 +9,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from webapp.auth.passwords import verify_password
+from webapp.auth.sessions import open_session
 from webapp.extensions import db
-from webapp.models import Role, User
+from webapp.models import Role, User, UserSession
 
 
 def run(app: Flask, *args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
@@ -52,15 +53,15 @@ def test_create_refuses_weak_password_duplicates_and_unknown_roles(app: Flask) -
     assert empty.exit_code != 0 and user("eve") is None
 
 
-def test_set_password_rotates_the_session_token(app: Flask,
-                                                make_user: Callable[..., User]) -> None:
+def test_set_password_ends_every_session(app: Flask, make_user: Callable[..., User]) -> None:
     olga = make_user("olga", Role.OPERATOR)
-    token = olga.session_token
+    row = open_session(olga, "192.0.2.1", "test")
+    db.session.commit()
     result = run(app, "set-password", "olga", "--password-stdin", stdin=NEW_PASSWORD + "\r\n")
     assert result.exit_code == 0, result.output
     changed = user("olga")
     assert changed is not None and verify_password(changed.password_hash, NEW_PASSWORD)
-    assert changed.session_token != token
+    assert db.session.get(UserSession, row.id).ended_at is not None
     assert [r.action for r in audit_rows("password_reset")] == ["password_reset"]
     assert run(app, "set-password", "ghost", "--password-stdin",
                stdin=NEW_PASSWORD + "\n").exit_code != 0

@@ -10,11 +10,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from webapp.admin import bp
+from webapp.admin import bp, guarded, limits
 from webapp.admin.forms import ActionForm, CreateUserForm, ResetPasswordForm, RolesForm
+from webapp.admin.security_forms import LimitForm
 from webapp.auth import services
 from webapp.auth.access import roles_required
 from webapp.auth.routes import start_session
+from webapp.auth.sessions import active_sessions
+from webapp.auth.stepup import step_up_required
 from webapp.extensions import db
 from webapp.htmx import redirect_to
 from webapp.models import Role, User
@@ -38,13 +41,22 @@ def _list_page(form: CreateUserForm, status: int = 200) -> tuple[str, int]:
 
 
 def _user_page(user: User, roles_form: RolesForm | None = None,
-               password_form: ResetPasswordForm | None = None, status: int = 200
-               ) -> tuple[str, int]:
+               password_form: ResetPasswordForm | None = None,
+               limit_form: LimitForm | None = None, status: int = 200) -> tuple[str, int]:
     roles_form = roles_form or RolesForm(prefix="roles",
                                          data={"roles": sorted(r.value for r in user.roles)})
     password_form = password_form or ResetPasswordForm(prefix="pw")
-    return render_template("admin/user.html", user=user, roles_form=roles_form,
-                           password_form=password_form, action_form=ActionForm()), status
+    return render_template(
+        "admin/user.html", user=user, roles_form=roles_form, password_form=password_form,
+        action_form=ActionForm(), limit_form=limit_form or LimitForm(prefix="limit"),
+        limits=limits.limits_of(user), sessions=active_sessions(user),
+        pending=guarded.pending_for(user)), status
+
+
+def _say_requested(change: object) -> None:
+    if change is not None:
+        flash(_("Granting manager or admin takes effect when another admin confirms it on "
+                "the Pending changes page (within 24 hours)."), "info")
 
 
 def _apply(change: Callable[[], None], done: str, back: str) -> Response:
@@ -72,18 +84,22 @@ def create_user() -> Response | tuple[str, int]:
     form = CreateUserForm()
     if not form.validate_on_submit():
         return _list_page(form, 422)
+    wanted = {Role(value) for value in form.roles.data or []}
+    # Privileged roles are not given at creation: they wait for a second admin like any grant.
+    plain = wanted - guarded.PRIVILEGED_ROLES
     try:
         user = services.create_user(
-            form.username.data or "", form.password.data or "",
-            {Role(value) for value in form.roles.data or []},
-            actor=_me(), display_name=form.display_name.data,
+            form.username.data or "", form.password.data or "", plain,
+            actor=_me(), display_name=form.display_name.data, pending_roles=wanted - plain,
         )
+        change = guarded.request_roles(user, wanted, _me()) if wanted != plain else None
     except services.AccountError as error:
         db.session.rollback()
         form.username.errors = [*form.username.errors, str(error)]
         return _list_page(form, 422)
     db.session.commit()
     flash(_("User %(name)s created.", name=user.username), "success")
+    _say_requested(change)
     return redirect_to(url_for("admin.user", user_id=user.id))
 
 
@@ -95,13 +111,14 @@ def user(user_id: int) -> tuple[str, int]:
 
 @bp.route("/users/<int:user_id>/roles", methods=["POST"])
 @roles_required(Role.ADMIN)
+@step_up_required(back=lambda user_id: url_for("admin.user", user_id=user_id))
 def set_roles(user_id: int) -> Response | tuple[str, int]:
     user = _user_or_404(user_id)
     form = RolesForm(prefix="roles")
     if not form.validate_on_submit():
         return _user_page(user, roles_form=form, status=422)
     roles = {Role(value) for value in form.roles.data or []}
-    return _apply(lambda: services.set_roles(user, roles, actor=_me()),
+    return _apply(lambda: _say_requested(guarded.request_roles(user, roles, actor=_me())),
                   _("Roles of %(name)s saved.", name=user.username),
                   url_for("admin.user", user_id=user.id))
 

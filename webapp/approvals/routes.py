@@ -13,6 +13,7 @@ from webapp.approvals.fingerprint import fingerprint_of
 from webapp.approvals.queue import QueueFilters, filter_choices, totals, waiting_payouts
 from webapp.approvals.services import ApprovalRefused, approve, reject
 from webapp.auth.access import roles_required
+from webapp.auth.stepup import step_up_required
 from webapp.htmx import redirect_to, render_page
 from webapp.models import Role
 
@@ -39,6 +40,7 @@ def queue() -> str:
 
 @bp.route("/<int:payout_id>/approve", methods=["POST"], endpoint="approve")
 @roles_required(Role.MANAGER)
+@step_up_required(back=lambda payout_id: url_for("payouts.detail", payout_id=payout_id))
 def approve_one(payout_id: int) -> Response:
     try:
         outcome = approve(payout_id, current_user, request.form.get("fingerprint", ""))
@@ -58,6 +60,7 @@ def approve_one(payout_id: int) -> Response:
 
 @bp.route("/<int:payout_id>/reject", methods=["POST"], endpoint="reject")
 @roles_required(Role.MANAGER)
+@step_up_required(back=lambda payout_id: url_for("payouts.detail", payout_id=payout_id))
 def reject_one(payout_id: int) -> Response:
     try:
         reject(payout_id, current_user, request.form.get("reason", ""),
@@ -80,6 +83,7 @@ def _selected() -> list[tuple[int, str]]:
 
 @bp.route("/batch", methods=["POST"])
 @roles_required(Role.MANAGER)
+@step_up_required(back=lambda: url_for("approvals.queue"))
 def batch() -> Response:
     """Approve or reject several; each payout is decided on its own by the same rules."""
     action = request.form.get("action")

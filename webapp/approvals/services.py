@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.approvals.fingerprint import matches
 from webapp.audit import record
+from webapp.auth.cooling import is_cooling_off
 from webapp.extensions import db
 from webapp.models import ApprovalLimit, Payout, PayoutApproval, PayoutStatus, Role, User
 from webapp.models.base import utcnow
@@ -35,6 +36,8 @@ class Refusal(enum.Enum):
     ALREADY_APPROVED_BY_YOU = _l("You have already approved this payout; "
                                  "another manager must approve it too.")
     REASON_REQUIRED = _l("A reason is required to reject a payout.")
+    COOLING_OFF = _l("You were made a manager less than 24 hours ago by the person who created "
+                     "this payout; another manager must decide it.")
 
 
 class ApprovalRefused(Exception):
@@ -64,6 +67,8 @@ def _check(payout: Payout, manager: User, fingerprint: str | None) -> None:
         raise ApprovalRefused(Refusal.NOT_MANAGER)
     if payout.created_by_id == manager.id:
         raise ApprovalRefused(Refusal.OWN_PAYOUT)
+    if is_cooling_off(manager, payout.created_by_id):
+        raise ApprovalRefused(Refusal.COOLING_OFF)
     if payout.status_enum != S.AWAITING_APPROVAL:
         raise ApprovalRefused(Refusal.NOT_WAITING)
     if payout.provider_invoice_id is None:

@@ -17,3 +17,12 @@ def _identify_from_this_request() -> None:
     (as test clients do), so every request is judged by its own cookie, token and headers."""
     g.pop("_login_user", None)
     refresh()
+
+
+# Imported after the hook above so their own before-request guards run after it.
+from webapp.auth import (  # noqa: E402, F401
+    login_verify,
+    security_audit,
+    session_routes,
+    twofactor_routes,
+)

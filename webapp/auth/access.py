@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -11,7 +10,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from webapp.extensions import db, login_manager
+from webapp.extensions import login_manager
 from webapp.models import Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,15 +31,20 @@ def role_label(role: Role | str) -> str:
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """Session ids are `user_id:session_token`; a rotated token ends every old session."""
+    """Session ids are `user_id:session_token`; the token names a UserSession row, and an
+    ended (or long idle) row makes the cookie anonymous."""
+    from webapp.auth.sessions import find_active
+
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    row = find_active(int(user_id), token)
+    if row is None:
+        return None
+    user = row.user
     if user is None or user.disabled:
         return None
-    if not hmac.compare_digest(user.session_token.encode(), token.encode()):
-        return None
+    user.session_token = row.token
     return user
 
 

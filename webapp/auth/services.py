@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from webapp.audit import record, user_target
 from webapp.auth.passwords import describe_problem, hash_password, password_problem
+from webapp.auth.sessions import end_all
 from webapp.extensions import db
 from webapp.models import Role, User, UserRole
 
@@ -61,14 +62,18 @@ def create_user(
     *,
     actor: User | None = None,
     display_name: str | None = None,
+    pending_roles: Iterable[Role] = (),
 ) -> User:
+    """`pending_roles`: roles asked for but given only when a second admin confirms (the
+    caller files that request); the user may start with no role at all then."""
     name = normalize_username(username)
     if not USERNAME_RE.match(name):
         raise AccountError(str(_l(
             "Usernames are 2–64 characters: letters, digits, dot, dash or underscore."
         )))
     role_set = set(roles)
-    if not role_set:
+    pending = set(pending_roles)
+    if not role_set and not pending:
         raise AccountError(str(_l("Give the user at least one role.")))
     if find_user(name) is not None:
         raise AccountError(str(_l("A user with this username already exists.")))
@@ -82,8 +87,10 @@ def create_user(
     user.set_roles(role_set)
     db.session.add(user)
     db.session.flush()
-    record("user_created", actor=actor, target=user_target(user),
-           details={"roles": sorted(r.value for r in role_set)})
+    details = {"roles": sorted(r.value for r in role_set)}
+    if pending:
+        details["pending_roles"] = sorted(r.value for r in pending)
+    record("user_created", actor=actor, target=user_target(user), details=details)
     return user
 
 
@@ -91,7 +98,7 @@ def set_password(user: User, password: str, *, actor: User | None = None) -> Non
     """Replace the password and end every session of the user (the caller may re-login one)."""
     check_password(password, user.username)
     user.password_hash = hash_password(password)
-    user.rotate_session_token()
+    end_all(user, "password")
     own = actor is not None and actor.id == user.id
     record("password_changed" if own else "password_reset", actor=actor, target=user_target(user))
 
@@ -121,7 +128,7 @@ def disable_user(user: User, *, actor: User | None = None) -> None:
     if Role.ADMIN in user.roles and _would_leave_no_admin(user):
         raise AccountError(str(_l("The last active admin cannot be disabled.")))
     user.disabled = True
-    user.rotate_session_token()
+    end_all(user, "disabled")
     record("user_disabled", actor=actor, target=user_target(user))
 
 
@@ -129,5 +136,4 @@ def enable_user(user: User, *, actor: User | None = None) -> None:
     if not user.disabled:
         return
     user.disabled = False
-    user.rotate_session_token()
     record("user_enabled", actor=actor, target=user_target(user))

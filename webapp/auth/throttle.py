@@ -11,6 +11,7 @@ import hashlib
 
 from flask import Response, current_app
 from limits import parse
+from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from webapp.extensions import limiter
@@ -28,12 +29,24 @@ def _key(username: str) -> str:
     return hashlib.sha256(username.strip().lower().encode()).hexdigest()
 
 
+def _storage() -> Storage:
+    """The limiter's storage; when rate limiting is switched off the lockout still holds, in
+    a storage of its own at the same URI."""
+    if current_app.config.get("RATELIMIT_ENABLED", True):
+        return limiter.storage
+    own = current_app.extensions.get("login_throttle_storage")
+    if own is None:
+        own = storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
+        current_app.extensions["login_throttle_storage"] = own
+    return own
+
+
 def _failures() -> MovingWindowRateLimiter:
-    return MovingWindowRateLimiter(limiter.storage)
+    return MovingWindowRateLimiter(_storage())
 
 
 def _lock() -> FixedWindowRateLimiter:
-    return FixedWindowRateLimiter(limiter.storage)
+    return FixedWindowRateLimiter(_storage())
 
 
 def is_locked(username: str) -> bool:

@@ -17,7 +17,7 @@ MAX_BODY = 256 * 1024
 
 @bp.route("/paymega", methods=["POST"])
 @csrf.exempt
-@limiter.limit("600/minute")
+@limiter.limit("100/second")  # the provider retries; a flood from one address is cut
 def paymega() -> Response:
     if (request.content_length or 0) > MAX_BODY:
         return Response("too large", status=413, mimetype="text/plain")

@@ -2,8 +2,16 @@
 
 from webapp.models.approval import ApprovalLimit, PayoutApproval
 from webapp.models.audit import AuditEvent
+from webapp.models.batch import Batch, BatchApproval, BatchRow, BatchStatus, RowState
 from webapp.models.callback import CallbackLog
 from webapp.models.payout import Payout, PayoutEvent
+from webapp.models.security import (
+    BackupCode,
+    ChangeKind,
+    ChangeStatus,
+    PendingChange,
+    UserSession,
+)
 from webapp.models.status import FINAL_STATUSES, IllegalTransition, PayoutStatus, check_transition
 from webapp.models.user import Role, User, UserRole
 
@@ -11,14 +19,24 @@ __all__ = [
     "FINAL_STATUSES",
     "ApprovalLimit",
     "AuditEvent",
+    "BackupCode",
+    "Batch",
+    "BatchApproval",
+    "BatchRow",
+    "BatchStatus",
     "CallbackLog",
+    "ChangeKind",
+    "ChangeStatus",
     "IllegalTransition",
     "Payout",
     "PayoutApproval",
     "PayoutEvent",
     "PayoutStatus",
+    "PendingChange",
     "Role",
+    "RowState",
     "User",
     "UserRole",
+    "UserSession",
     "check_transition",
 ]

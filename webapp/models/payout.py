@@ -79,6 +79,10 @@ class Payout(db.Model):
     # How many times we asked the provider to process; claimed by conditional UPDATE so that
     # of all racing approvers and recoverers exactly one sends each request.
     process_requests: Mapped[int] = mapped_column(Integer, default=0)
+    # The spreadsheet batch this payout came from (None for a payout entered by hand).
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("batches.id", ondelete="SET NULL"), index=True
+    )
 
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -19,10 +18,6 @@ class Role(enum.StrEnum):
     MANAGER = "manager"
     ADMIN = "admin"
     AUDITOR = "auditor"
-
-
-def new_session_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 class User(UserMixin, db.Model):
@@ -37,11 +32,18 @@ class User(UserMixin, db.Model):
     # Operators see their own payouts and their team's; None means a team of one.
     team: Mapped[str | None] = mapped_column(String(64), index=True)
     disabled: Mapped[bool] = mapped_column(default=False)
-    # Rotated on logout, password change or disabling: every session carrying the old one dies.
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Two-factor sign-in: the TOTP secret encrypted at rest (webapp/crypto.py), when it was
+    # switched on, and the last accepted time step (a code is never accepted twice).
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # The last grant of manager/admin: who asked, who confirmed (the 24-hour cooling rule).
+    promoted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    promoted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    promotion_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -58,9 +60,17 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return not self.disabled
 
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret_encrypted is not None
+
+    # The token of the UserSession this object was loaded for (set by webapp/auth/sessions.py);
+    # a plain attribute, not a column.
+    session_token = None
+
     def get_id(self) -> str:
-        # The session token travels with the id, so rotating it logs out every session.
-        return f"{self.id}:{self.session_token}"
+        # The session row's token travels with the id: ending the row ends the session.
+        return f"{self.id}:{self.session_token or ''}"
 
     def set_roles(self, roles: set[Role]) -> None:
         keep = {r for r in self.role_rows if Role(r.role) in roles}
@@ -68,9 +78,6 @@ class User(UserMixin, db.Model):
         self.role_rows = sorted(keep, key=lambda r: r.role) + [
             UserRole(role=role.value) for role in sorted(roles - present)
         ]
-
-    def rotate_session_token(self) -> None:
-        self.session_token = new_session_token()
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

@@ -111,6 +111,7 @@ EVENT_LABELS = {
     "failed_to_create": _l("Provider refused to create"),
     "first_approval": _l("First approval"),
     "approved": _l("Approved"),
+    "approved_in_batch": _l("Approved with its batch"),
     "rejected": _l("Rejected"),
     "process_requested": _l("Processing requested"),
     "process_conflict": _l("Already processing at the provider"),

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 
 from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
+
+from webapp.crypto import fernet
 
 PAN_DIGITS = re.compile(r"^\d{12,19}$")
 SENSITIVE_KEY = re.compile(r"card|pan|cvv|cvc", re.IGNORECASE)
 
 
 def _fernet() -> Fernet:
-    # A key derived from SECRET_KEY for this one purpose; rotating SECRET_KEY needs a re-encrypt.
-    secret = current_app.config["SECRET_KEY"].encode()
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"payouts-desk", info=b"fields").derive(
-        secret
-    )
-    return Fernet(base64.urlsafe_b64encode(key))
+    # A key derived from SECRET_KEY for this one purpose (see webapp/crypto.py).
+    return fernet(b"fields")
 
 
 def encrypt_fields(fields: dict[str, str]) -> str:

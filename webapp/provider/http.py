@@ -16,6 +16,9 @@ from typing import Any, TypeVar
 
 import requests
 
+from webapp.observability.context import HEADER as REQUEST_ID_HEADER
+from webapp.observability.context import current_request_id
+from webapp.observability.metrics import observe_provider_call
 from webapp.provider.errors import ProviderError, ProviderUnavailable
 from webapp.provider.mapping import error_for
 
@@ -102,12 +105,16 @@ class Transport:
         private: bool,
     ) -> Any:
         headers = {"Accept": "application/json"}
+        request_id = current_request_id()
+        if request_id:
+            headers[REQUEST_ID_HEADER] = request_id
         data = None
         if body is not None:
             headers["Content-Type"] = "application/json"
             data = encode_json(body)
         started = time.monotonic()
         status: int | str = "no-answer"
+        error: ProviderError | None = None
         try:
             response = self.session.request(
                 method, self.base_url + path, params=params, data=data, headers=headers,
@@ -122,6 +129,7 @@ class Transport:
         finally:
             elapsed_ms = (time.monotonic() - started) * 1000
             logger.info("paymega %s %s -> %s in %.0f ms", method, path, status, elapsed_ms)
+            observe_provider_call(method, path, elapsed_ms / 1000, error)
         if error is not None:
             raise self._redacted(error)
         return response.json()

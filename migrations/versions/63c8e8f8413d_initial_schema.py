@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: de431114d70f
+Revision ID: 63c8e8f8413d
 Revises: 
-Create Date: 2026-11-26 15:48:39.162545
+Create Date: 2026-11-26 16:31:19.191905
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'de431114d70f'
+revision = '63c8e8f8413d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -27,11 +27,18 @@ def upgrade():
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('team', sa.String(length=64), nullable=True),
     sa.Column('disabled', sa.Boolean(), nullable=False),
-    sa.Column('session_token', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('totp_secret_encrypted', sa.String(length=255), nullable=True),
+    sa.Column('totp_enabled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('totp_last_step', sa.BigInteger(), nullable=True),
+    sa.Column('promoted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('promoted_by_id', sa.Integer(), nullable=True),
+    sa.Column('promotion_confirmed_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_users_created_by_id_users')),
+    sa.ForeignKeyConstraint(['promoted_by_id'], ['users.id'], name=op.f('fk_users_promoted_by_id_users')),
+    sa.ForeignKeyConstraint(['promotion_confirmed_by_id'], ['users.id'], name=op.f('fk_users_promotion_confirmed_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users'))
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
@@ -70,6 +77,116 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_events_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_at'), ['at'], unique=False)
 
+    op.create_table('backup_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=128), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_backup_codes_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_backup_codes'))
+    )
+    with op.batch_alter_table('backup_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_backup_codes_user_id'), ['user_id'], unique=False)
+
+    op.create_table('batches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('service_code', sa.String(length=128), nullable=False),
+    sa.Column('method_code', sa.String(length=128), nullable=True),
+    sa.Column('currency', sa.String(length=8), nullable=False),
+    sa.Column('service_snapshot', sa.JSON(), nullable=False),
+    sa.Column('file_name', sa.String(length=255), nullable=True),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('row_count', sa.Integer(), nullable=False),
+    sa.Column('valid_count', sa.Integer(), nullable=False),
+    sa.Column('error_count', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Numeric(precision=28, scale=8), nullable=False),
+    sa.Column('errors_summary', sa.JSON(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('approved_by_id', sa.Integer(), nullable=True),
+    sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('rejected_by_id', sa.Integer(), nullable=True),
+    sa.Column('rejected_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('rejection_reason', sa.String(length=1024), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('total >= 0', name=op.f('ck_batches_batch_total_not_negative')),
+    sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_batches_approved_by_id_users')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_batches_created_by_id_users')),
+    sa.ForeignKeyConstraint(['rejected_by_id'], ['users.id'], name=op.f('fk_batches_rejected_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_batches'))
+    )
+    with op.batch_alter_table('batches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_batches_created_by_id'), ['created_by_id'], unique=False)
+        batch_op.create_index('ix_batches_status_created_at', ['status', 'created_at'], unique=False)
+
+    op.create_table('pending_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('target_user_id', sa.Integer(), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=False),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_pending_changes_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_pending_changes_requested_by_id_users')),
+    sa.ForeignKeyConstraint(['target_user_id'], ['users.id'], name=op.f('fk_pending_changes_target_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_changes'))
+    )
+    with op.batch_alter_table('pending_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pending_changes_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pending_changes_target_user_id'), ['target_user_id'], unique=False)
+
+    op.create_table('user_roles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_roles_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_roles')),
+    sa.UniqueConstraint('user_id', 'role', name='uq_user_roles_user_role')
+    )
+    with op.batch_alter_table('user_roles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_roles_user_id'), ['user_id'], unique=False)
+
+    op.create_table('user_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ip', sa.String(length=64), nullable=True),
+    sa.Column('user_agent', sa.String(length=200), nullable=True),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('end_reason', sa.String(length=32), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_sessions')),
+    sa.UniqueConstraint('token', name=op.f('uq_user_sessions_token'))
+    )
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
+
+    op.create_table('batch_approvals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('batch_version', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], name=op.f('fk_batch_approvals_batch_id_batches'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_batch_approvals_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_batch_approvals')),
+    sa.UniqueConstraint('batch_id', 'user_id', name='uq_batch_approvals_batch_user')
+    )
+    with op.batch_alter_table('batch_approvals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_batch_approvals_batch_id'), ['batch_id'], unique=False)
+
     op.create_table('payouts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reference_id', sa.String(length=64), nullable=False),
@@ -105,8 +222,10 @@ def upgrade():
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('process_requests', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('amount > 0', name=op.f('ck_payouts_amount_positive')),
     sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_payouts_approved_by_id_users')),
+    sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], name=op.f('fk_payouts_batch_id_batches'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_payouts_created_by_id_users')),
     sa.ForeignKeyConstraint(['rejected_by_id'], ['users.id'], name=op.f('fk_payouts_rejected_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payouts')),
@@ -115,22 +234,41 @@ def upgrade():
     sa.UniqueConstraint('submission_token', name=op.f('uq_payouts_submission_token'))
     )
     with op.batch_alter_table('payouts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payouts_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index('ix_payouts_created_at_id', ['created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payouts_created_by_id'), ['created_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payouts_currency'), ['currency'], unique=False)
         batch_op.create_index(batch_op.f('ix_payouts_service_code'), ['service_code'], unique=False)
         batch_op.create_index('ix_payouts_status_created_at', ['status', 'created_at'], unique=False)
 
-    op.create_table('user_roles',
+    op.create_table('batch_rows',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('role', sa.String(length=16), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_roles_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_roles')),
-    sa.UniqueConstraint('user_id', 'role', name='uq_user_roles_user_role')
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('row_number', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=28, scale=8), nullable=True),
+    sa.Column('amount_text', sa.String(length=64), nullable=True),
+    sa.Column('fields_masked', sa.JSON(), nullable=False),
+    sa.Column('fields_encrypted', sa.Text(), nullable=True),
+    sa.Column('customer_reference_id', sa.String(length=128), nullable=True),
+    sa.Column('customer_name', sa.String(length=255), nullable=True),
+    sa.Column('customer_email', sa.String(length=255), nullable=True),
+    sa.Column('customer_phone', sa.String(length=64), nullable=True),
+    sa.Column('description', sa.String(length=1024), nullable=True),
+    sa.Column('errors', sa.JSON(), nullable=True),
+    sa.Column('recipient_digest', sa.String(length=64), nullable=True),
+    sa.Column('attempt', sa.Integer(), nullable=False),
+    sa.Column('failure', sa.String(length=1024), nullable=True),
+    sa.Column('payout_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], name=op.f('fk_batch_rows_batch_id_batches'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['payout_id'], ['payouts.id'], name=op.f('fk_batch_rows_payout_id_payouts'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_batch_rows')),
+    sa.UniqueConstraint('batch_id', 'row_number', name='uq_batch_rows_batch_row')
     )
-    with op.batch_alter_table('user_roles', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_user_roles_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table('batch_rows', schema=None) as batch_op:
+        batch_op.create_index('ix_batch_rows_batch_state', ['batch_id', 'state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_batch_rows_payout_id'), ['payout_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_batch_rows_recipient_digest'), ['recipient_digest'], unique=False)
 
     op.create_table('callback_logs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -200,18 +338,47 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_callback_logs_invoice_id'))
 
     op.drop_table('callback_logs')
-    with op.batch_alter_table('user_roles', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_user_roles_user_id'))
+    with op.batch_alter_table('batch_rows', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_batch_rows_recipient_digest'))
+        batch_op.drop_index(batch_op.f('ix_batch_rows_payout_id'))
+        batch_op.drop_index('ix_batch_rows_batch_state')
 
-    op.drop_table('user_roles')
+    op.drop_table('batch_rows')
     with op.batch_alter_table('payouts', schema=None) as batch_op:
         batch_op.drop_index('ix_payouts_status_created_at')
         batch_op.drop_index(batch_op.f('ix_payouts_service_code'))
         batch_op.drop_index(batch_op.f('ix_payouts_currency'))
         batch_op.drop_index(batch_op.f('ix_payouts_created_by_id'))
         batch_op.drop_index('ix_payouts_created_at_id')
+        batch_op.drop_index(batch_op.f('ix_payouts_batch_id'))
 
     op.drop_table('payouts')
+    with op.batch_alter_table('batch_approvals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_batch_approvals_batch_id'))
+
+    op.drop_table('batch_approvals')
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
+
+    op.drop_table('user_sessions')
+    with op.batch_alter_table('user_roles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_roles_user_id'))
+
+    op.drop_table('user_roles')
+    with op.batch_alter_table('pending_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pending_changes_target_user_id'))
+        batch_op.drop_index(batch_op.f('ix_pending_changes_status'))
+
+    op.drop_table('pending_changes')
+    with op.batch_alter_table('batches', schema=None) as batch_op:
+        batch_op.drop_index('ix_batches_status_created_at')
+        batch_op.drop_index(batch_op.f('ix_batches_created_by_id'))
+
+    op.drop_table('batches')
+    with op.batch_alter_table('backup_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_backup_codes_user_id'))
+
+    op.drop_table('backup_codes')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_at'))
         batch_op.drop_index(batch_op.f('ix_audit_events_actor_id'))

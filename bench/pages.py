@@ -1,0 +1,95 @@
+"""Item 3: page latency with 100,000 payouts, on SQLite and PostgreSQL (Flask test client, so
+no network noise), with the number of SQL statements per request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from bench.common import QueryCounter, Row, sample, timed_row, verdict
+from bench.env import BenchClient, login
+from bench.seed import ensure_seeded
+from webapp.extensions import db
+from webapp.models import Payout
+from webapp.payouts.listing import Cursor
+
+LIST_P99_TARGET_MS = 50.0
+HX = {"HX-Request": "true"}
+
+
+def deep_cursor(app: Flask, count: int) -> str:
+    """The cursor of the row 90% of the way down the list (page ~1,800 of 2,000)."""
+    with app.app_context():
+        row = db.session.execute(
+            db.select(Payout.created_at, Payout.id)
+            .order_by(Payout.created_at.desc(), Payout.id.desc()).offset(int(count * 0.9))
+        ).first()
+        assert row is not None
+        return Cursor(row[0], row[1]).encode()
+
+
+def _get(client: BenchClient, path: str, headers: dict[str, str] | None = None) -> Any:
+    answer = client.get(path, headers=headers or {})
+    if answer.status_code != 200:
+        raise RuntimeError(f"GET {path} answered {answer.status_code}")
+    return answer
+
+
+def measure(app: Flask, client: BenchClient, path: str, n: int,
+            headers: dict[str, str] | None = None) -> tuple[Any, float, str]:
+    """Samples of GET `path`, the mean number of SQL statements per request, and a note on
+    the slowest statement."""
+    with app.app_context():
+        counter = QueryCounter(db.engine)
+    counts: list[int] = []
+
+    def run() -> None:
+        with counter.measuring() as box:
+            _get(client, path, headers)
+        counts.extend(box)
+
+    try:
+        samples = sample(run, n, warmup=3, budget_s=20.0)
+    finally:
+        counter.close()
+    timed = counts[3:] or counts
+    slowest = counter.slowest()
+    note = f"slowest SQL {slowest[1]:.1f} ms: {slowest[0]}" if slowest else ""
+    return samples, sum(timed) / len(timed), note
+
+
+def run_pages(app: Flask, label: str, count: int, n: int, reseed: bool) -> list[Row]:
+    info = ensure_seeded(app, count, force=reseed)
+    section = f"3 pages/{label}"
+    rows: list[Row] = []
+    if info["seeded_now"]:
+        rows.append(Row(section, f"seed {count:,} payouts", result=f"{info['seed_seconds']} s",
+                        note="bulk INSERT in chunks of 5,000, then ANALYZE"))
+    auditor = login(app, "bench_auditor")
+    cursor = deep_cursor(app, count)
+    pages = [
+        ("/payouts first page (full)", "/payouts/", None, True),
+        ("/payouts first page (htmx fragment)", "/payouts/", HX, True),
+        ("/payouts filtered (status+currency+service)",
+         "/payouts/?status=failed&currency=EUR&service=bench_service_03", None, True),
+        ("/payouts deep page (90% down, keyset)", f"/payouts/?after={cursor}", None, True),
+        ("/payouts/<id>", f"/payouts/{info['middle_id']}", None, False),
+    ]
+    for name, path, headers, is_list in pages:
+        samples, queries, note = measure(app, auditor, path, n, headers)
+        extra: dict[str, Any] = {"note": note if label == "postgres" else ""}
+        if is_list:
+            extra |= {"target": f"p99 <= {LIST_P99_TARGET_MS:.0f} ms",
+                     "verdict": verdict(samples.p99 <= LIST_P99_TARGET_MS)}
+        rows.append(timed_row(section, name, samples, round(queries, 1), **extra))
+    try:
+        manager = login(app, "bench_manager")
+        _get(manager, "/approvals/")
+    except RuntimeError as exc:
+        rows.append(Row(section, "/approvals", note=f"not measured: {exc}"))
+    else:
+        samples, queries, note = measure(app, manager, "/approvals/", n)
+        rows.append(timed_row(section, "/approvals (queue of ~2,000 waiting)", samples,
+                              round(queries, 1), note=note if label == "postgres" else ""))
+    return rows

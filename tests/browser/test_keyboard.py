@@ -1,0 +1,83 @@
+"""The desk with the keyboard alone: sign in, skip to the content, open New payout, pick the
+test service, fill the form and send it, never touching the mouse. Every stop shows a focus
+ring."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.steps import DETAIL_URL, payouts
+from webapp.models import PayoutStatus, Role
+
+FOCUSED_JS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  return {id: el.id, name: el.getAttribute('name'), value: el.getAttribute('value'),
+          href: el.getAttribute('href'), text: (el.textContent || '').trim(),
+          ring: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2};
+}"""
+
+
+def tab_to(page: Page, matches, limit: int = 80) -> dict:
+    """Press Tab until the focused element satisfies `matches`; it must show a focus ring."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED_JS)
+        if focused and matches(focused):
+            assert focused["ring"], f"no visible focus on {focused}"
+            return focused
+    raise AssertionError("never reached the element with Tab")
+
+
+def test_journey_keyboard_only_operator_creates_a_payout(page: Page, make_user, sandbox) -> None:
+    make_user("olga", Role.OPERATOR)
+    page.goto("/login")
+    # The username box has focus on arrival.
+    assert page.evaluate("document.activeElement.name") == "username"
+    page.keyboard.type("olga")
+    page.keyboard.press("Tab")
+    page.keyboard.type("correct-horse-battery-staple")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/")
+
+    skip = tab_to(page, lambda f: f["href"] == "#main")
+    assert skip["text"]
+    expect(page.locator(".skip-link")).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    page.keyboard.press("Shift+Tab")  # back into the header, then forward to the nav link
+    tab_to(page, lambda f: f["href"] == "/payouts/new")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/payouts/new")
+
+    tab_to(page, lambda f: f["id"] == "currency")
+    page.keyboard.press("Tab")
+    page.keyboard.type("10.00")
+    page.keyboard.press("Enter")
+    expect(page.locator("input[type=radio][value=test_usd]")).to_be_visible()
+
+    tab_to(page, lambda f: f["name"] == "service")
+    # Arrows move within the radio group (each move shows that service's form); focus must
+    # stay on the radios while the region is swapped, or the keyboard user is lost.
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#payout-form")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    moved_to = page.evaluate("document.activeElement.id")
+    assert moved_to.startswith("service-") and moved_to != "service-test_usd", moved_to
+    for _ in range(20):
+        if page.evaluate("document.activeElement.value") == "test_usd":
+            break
+        page.keyboard.press("ArrowUp")
+        page.wait_for_load_state("networkidle")
+    expect(page.locator("#payout-form input[name=service]")).to_have_value("test_usd")
+    assert page.evaluate("document.activeElement.id") == "service-test_usd"
+    expect(page.locator("#field__account")).to_be_visible()
+
+    tab_to(page, lambda f: f["id"] == "field__account")
+    page.keyboard.type("123456")
+    page.keyboard.press("Enter")  # implicit submission of the payout form
+    page.wait_for_url(DETAIL_URL)
+    [created] = payouts()
+    assert created.status_enum == PayoutStatus.AWAITING_APPROVAL

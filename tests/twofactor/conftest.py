@@ -1,0 +1,16 @@
+"""Fixtures of the two-factor tests."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import CSRFClient
+
+
+@pytest.fixture
+def browser(app: Flask) -> FlaskClient:
+    """A fresh CSRF-aware browser, not signed in."""
+    app.test_client_class = CSRFClient
+    return app.test_client()

@@ -1,0 +1,98 @@
+"""Per-browser sessions: each sign-in is a UserSession row whose token the Flask session carries.
+
+Ending the row ends that browser's session at its next request; "sign out everywhere", a new
+password, disabling or an admin end every row of the user at once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, has_request_context, request
+from flask_login import current_user
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from webapp.extensions import db
+from webapp.models import User, UserSession
+from webapp.models.base import utcnow
+
+# last_seen_at is written at most this often, so reading pages does not mean writing rows.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back; every stored time is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _idle_limit() -> timedelta:
+    return current_app.permanent_session_lifetime
+
+
+def open_session(user: User, ip: str | None = None, user_agent: str | None = None
+                 ) -> UserSession:
+    """A new session row for `user` (added to the current transaction); `user.get_id()` then
+    names it."""
+    if has_request_context():
+        ip = ip or request.remote_addr
+        user_agent = user_agent or request.headers.get("User-Agent")
+    row = UserSession(user_id=user.id, ip=(ip or "")[:64] or None,
+                      user_agent=(user_agent or "")[:200] or None)
+    db.session.add(row)
+    db.session.flush()
+    user.session_token = row.token
+    return row
+
+
+def find_active(user_id: int, token: str, now: datetime | None = None) -> UserSession | None:
+    """The session row named by a cookie, if it is still alive (not ended, not idle too long)."""
+    # One statement for the row and its user (the page-query budgets count statements).
+    row = db.session.scalar(select(UserSession).options(joinedload(UserSession.user))
+                            .where(UserSession.token == token))
+    if row is None or row.user_id != user_id or row.ended_at is not None:
+        return None
+    now = now or utcnow()
+    if now - as_utc(row.last_seen_at) > _idle_limit():
+        return None
+    if now - as_utc(row.last_seen_at) > TOUCH_EVERY:
+        row.last_seen_at = now
+        db.session.commit()
+    return row
+
+
+def current_session() -> UserSession | None:
+    """The row of the signed-in browser making this request."""
+    if not current_user.is_authenticated or not current_user.session_token:
+        return None
+    return db.session.scalar(
+        select(UserSession).where(UserSession.token == current_user.session_token))
+
+
+def active_sessions(user: User) -> list[UserSession]:
+    cutoff = utcnow() - _idle_limit()
+    return list(db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None),
+               UserSession.last_seen_at > cutoff)
+        .order_by(UserSession.last_seen_at.desc())
+    ))
+
+
+def end_session(row: UserSession, reason: str) -> None:
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.id == row.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason[:32])
+        .execution_options(synchronize_session=False)
+    )
+
+
+def end_all(user: User, reason: str) -> int:
+    """End every open session of `user`; returns how many were open."""
+    return db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason[:32])
+        .execution_options(synchronize_session=False)
+    ).rowcount

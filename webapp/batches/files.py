@@ -1,0 +1,95 @@
+"""Files the desk hands out: the empty template for a service, the rows with errors, and the
+failed rows after the job. Recipient values leave masked; formulas are neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+
+from webapp.batches.columns import Column
+from webapp.extensions import db
+from webapp.models import BatchRow, Payout, RowState
+from webapp.payouts.export import guard
+from webapp.payouts.labels import status_label
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _csv(rows: Iterable[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([guard(v) for v in row])
+    return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+
+
+def template_csv(columns: list[Column]) -> bytes:
+    return _csv([[c.header for c in columns]])
+
+
+def template_xlsx(columns: list[Column]) -> bytes:
+    """Header row in bold; every column formatted as text so Excel keeps long account
+    numbers and leading zeros as typed."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = _("Payouts")[:31]
+    sheet.append([c.header for c in columns])
+    for index, column in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = max(14, min(40, len(column.header) + 2))
+        sheet.column_dimensions[letter].number_format = "@"
+        sheet.cell(row=1, column=index).font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _values(row: BatchRow, columns: list[Column]) -> list[str]:
+    own = {
+        "amount": row.amount_text or "", "customer_reference_id": row.customer_reference_id,
+        "customer_name": row.customer_name, "customer_email": row.customer_email,
+        "customer_phone": row.customer_phone, "description": row.description,
+    }
+    masked = row.fields_masked or {}
+    return [masked.get(c.provider_key, "") if c.provider_key else (own.get(c.key) or "")
+            for c in columns]
+
+
+def error_text(row: BatchRow, labels: dict[str, str]) -> str:
+    parts = []
+    for error in row.errors or []:
+        label = labels.get(error.get("column", ""))
+        parts.append(f"{label}: {error['message']}" if label else error["message"])
+    return "; ".join(parts)
+
+
+def errors_csv(batch_id: int, columns: list[Column]) -> bytes:
+    labels = {c.key: c.label for c in columns}
+    rows = db.session.scalars(
+        select(BatchRow).where(BatchRow.batch_id == batch_id,
+                               BatchRow.state == RowState.INVALID.value)
+        .order_by(BatchRow.row_number))
+    header = [_("Row"), "error", *[c.header for c in columns]]
+    return _csv([header, *([str(r.row_number), error_text(r, labels), *_values(r, columns)]
+                           for r in rows)])
+
+
+def failed_csv(batch_id: int, columns: list[Column]) -> bytes:
+    query = (select(BatchRow, Payout).outerjoin(Payout, Payout.id == BatchRow.payout_id)
+             .where(BatchRow.batch_id == batch_id, BatchRow.state == RowState.FAILED.value)
+             .order_by(BatchRow.row_number))
+    header = [_("Row"), "error", _("Payout"), _("Status"), *[c.header for c in columns]]
+    body = ([str(row.row_number), row.failure or "", str(payout.id) if payout else "",
+             status_label(payout.status) if payout else "", *_values(row, columns)]
+            for row, payout in db.session.execute(query))
+    return _csv([header, *body])

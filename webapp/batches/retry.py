@@ -1,0 +1,80 @@
+"""After the job: late provider failures counted in, and failed rows tried again.
+
+A retry never pays a row twice: a row whose payout the provider refused to create, or failed
+for good, gets a new attempt (a new submission token, hence a new reference_id); a row whose
+payout still waits at the provider (processing was refused) is approved and sent again as is;
+a row a manager rejected on its own stays rejected.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from webapp.audit import record
+from webapp.batches.row_steps import mark_late_failures
+from webapp.extensions import db
+from webapp.models import Batch, BatchRow, BatchStatus, Payout, PayoutStatus, RowState, User
+from webapp.models.base import utcnow
+
+B = BatchStatus
+S = PayoutStatus
+NEW_ATTEMPT = {S.FAILED_TO_CREATE, S.FAILED}
+FINISHED = {B.DONE.value, B.DONE_WITH_FAILURES.value}
+
+
+def refresh_outcomes(batch: Batch) -> None:
+    """Fold provider failures that arrived after the job into the rows and the status."""
+    if batch.status not in FINISHED and batch.status != B.RUNNING.value:
+        return
+    if mark_late_failures(batch.id) and batch.status == B.DONE.value:
+        db.session.execute(update(Batch).where(Batch.id == batch.id,
+                                               Batch.status == B.DONE.value)
+                           .values(status=B.DONE_WITH_FAILURES.value)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+    db.session.refresh(batch)
+
+
+def retryable_rows(batch_id: int) -> list[BatchRow]:
+    rows = db.session.scalars(
+        select(BatchRow).where(BatchRow.batch_id == batch_id,
+                               BatchRow.state == RowState.FAILED.value)
+        .options(selectinload(BatchRow.payout)).order_by(BatchRow.row_number))
+    return [r for r in rows if _retry_kind(r) is not None]
+
+
+def _retry_kind(row: BatchRow) -> str | None:
+    payout: Payout | None = row.payout
+    if payout is None or payout.status_enum in NEW_ATTEMPT:
+        return "new"
+    if payout.status_enum == S.AWAITING_APPROVAL and payout.provider_invoice_id is not None:
+        return "same"
+    return None
+
+
+def retry_failed(batch: Batch, user: User) -> int:
+    """Re-open the retryable failed rows and put the batch back to the job; the count."""
+    refresh_outcomes(batch)
+    rows = retryable_rows(batch.id)
+    if not rows:
+        return 0
+    won = db.session.execute(
+        update(Batch).where(Batch.id == batch.id, Batch.status == B.DONE_WITH_FAILURES.value)
+        .values(status=B.APPROVED.value, finished_at=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not won:
+        db.session.rollback()
+        return 0
+    for row in rows:
+        if _retry_kind(row) == "new":
+            row.attempt += 1
+            row.payout_id = None
+        row.state = RowState.PENDING.value
+        row.failure = None
+    record("batch.retried", actor=user, target=f"batch:{batch.id}",
+           details={"rows": len(rows)})
+    db.session.commit()
+    db.session.refresh(batch)
+    return len(rows)

@@ -1,0 +1,30 @@
+"""Symmetric encryption at rest with keys derived from SECRET_KEY, one key per purpose.
+
+Each purpose (recipient fields, TOTP secrets…) gets its own HKDF-derived Fernet key, so a value
+encrypted for one purpose cannot be decrypted as another. Rotating SECRET_KEY needs a re-encrypt.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+
+
+def fernet(purpose: bytes) -> Fernet:
+    secret = current_app.config["SECRET_KEY"].encode()
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"payouts-desk", info=purpose).derive(
+        secret
+    )
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def encrypt_text(purpose: bytes, text: str) -> str:
+    return fernet(purpose).encrypt(text.encode()).decode()
+
+
+def decrypt_text(purpose: bytes, token: str) -> str:
+    return fernet(purpose).decrypt(token.encode()).decode()

@@ -30,7 +30,7 @@ def test_the_demo_starts_with_users_sandbox_and_worker(tmp_path: Path) -> None:
     env.update(PORT=str(web), SANDBOX_PORT=str(sandbox),
                DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite'}")
     env.pop("REDIS_URL", None)
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [sys.executable, "-m", "webapp.demo"], cwd=ROOT, env=env, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:

@@ -84,6 +84,7 @@ EXPECTED: dict[str, Expected] = {
     "admin.cancel_change": only("admin"),
     "admin.audit": only("admin", "auditor"),
     "payouts.index": only(*EVERYONE),
+    "payouts.totals": only(*EVERYONE),
     "payouts.export_csv": only(*EVERYONE),
     "payouts.export_xlsx": only(*EVERYONE),
     "payouts.new": only("operator", "manager"),

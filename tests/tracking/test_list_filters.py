@@ -122,8 +122,17 @@ def test_totals_by_currency_for_the_filtered_set(world, client_for):
     narrowed = currency_totals(filtered_payouts(manager, Filters(amount_max=Decimal(50))))
     assert [(t.currency, t.count, t.total) for t in narrowed] == [
         ("BTC", 1, Decimal("0.005")), ("USD", 1, Decimal("10.00"))]
-    page = client_for("max").get("/payouts/?amount_min=50").get_data(True)
+    client = client_for("max")
+    page = client.get("/payouts/?amount_min=50").get_data(True)
     assert "$99.99" in page and "€250.00" in page and "$109.99" not in page
+    # Totals load in their own request, with the same filters (htmx on load; a link without JS).
+    assert 'hx-get="/payouts/totals?amount_min=50"' in page
+    fragment = client.get("/payouts/totals?amount_min=50", headers={"HX-Request": "true"})
+    text = fragment.get_data(True)
+    assert "<html" not in text and "$99.99" in text and "€250.00" in text
+    assert "1 payout" in text and "$109.99" not in text
+    full = client.get("/payouts/totals?amount_min=50").get_data(True)
+    assert "<html" in full and 'href="/payouts/?amount_min=50"' in full
 
 
 @pytest.mark.parametrize(("query", "field", "message", "expected"), [

@@ -126,6 +126,29 @@ EVENT_LABELS = {
 }
 
 
+# What each provider failure kind means, for `last_error` texts ("ServerError 500: ...").
+PROVIDER_ERRORS = {
+    "ServerError": _l("The provider had an internal error."),
+    "ProviderTimeout": _l("The provider did not answer in time."),
+    "ProviderConnectionError": _l("The connection to the provider was lost."),
+    "MalformedResponse": _l("The provider's answer could not be read."),
+    "Unauthorized": _l("The provider refused our credentials."),
+    "Forbidden": _l("The provider refused access."),
+    "MethodNotAllowed": _l("The provider does not allow this operation for our account."),
+    "ValidationFailed": _l("The provider found invalid data."),
+    "BadRequest": _l("The provider could not process the request."),
+    "NotFound": _l("The provider does not know this payout."),
+    "Conflict": _l("The provider already has this operation."),
+}
+
+
+def provider_error(text: str | None) -> str:
+    """The translated meaning of a stored provider failure; the raw text stays as detail."""
+    kind = (text or "").split(" ", 1)[0].rstrip(":")
+    meaning = PROVIDER_ERRORS.get(kind)
+    return str(meaning) if meaning is not None else ""
+
+
 def event_label(kind: str) -> str:
     label = EVENT_LABELS.get(kind)
     return str(label) if label is not None else kind
@@ -159,6 +182,6 @@ def resolution_text(code: str | None) -> tuple[str, str] | None:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         status_label=status_label, status_badge=status_badge,
-        provider_status=provider_status_label,
+        provider_status=provider_status_label, provider_error=provider_error,
     )
     app.jinja_env.globals.update(resolution_text=resolution_text, event_label=event_label)

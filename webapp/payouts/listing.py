@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import Select, func, literal, or_, select, tuple_
 from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from webapp.extensions import db
 from webapp.models import Payout, User
 from webapp.payouts.list_filters import Filters
-from webapp.payouts.scope import visible_payouts
+from webapp.payouts.scope import SEE_ALL, visible_payouts
 
 PAGE_SIZE = 50
 # What a row of the list or the dashboard shows; the heavy columns (encrypted fields, provider
@@ -153,6 +155,32 @@ class Choices:
     currencies: list[str]
     services: list[str]
     creators: list[tuple[int, str]]
+
+
+CHOICES_TTL_SECONDS = 60
+
+
+def _scope_key(user: User) -> str:
+    if user.has_role(*SEE_ALL):
+        return "all"
+    return f"team:{user.team}" if user.team else f"user:{user.id}"
+
+
+def cached_filter_choices(user: User) -> Choices:
+    """The filter selects change rarely but scan every visible payout: keep them a minute per
+    scope (a per-process cache; a stale option only filters to an empty page)."""
+    cache: dict[str, tuple[float, Choices]] = current_app.extensions.setdefault(
+        "payout_filter_choices", {})
+    key = _scope_key(user)
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    choices = filter_choices(user)
+    if len(cache) > 1024:
+        cache.clear()
+    cache[key] = (now + CHOICES_TTL_SECONDS, choices)
+    return choices
 
 
 def filter_choices(user: User) -> Choices:

@@ -21,9 +21,9 @@ from webapp.payouts.export import ExportJob, csv_lines, xlsx_chunks
 from webapp.payouts.list_filters import PayoutFilterForm
 from webapp.payouts.listing import (
     Cursor,
+    cached_filter_choices,
     currency_totals,
     fetch_page,
-    filter_choices,
     filtered_payouts,
 )
 from webapp.payouts.recovery import recover_payout
@@ -42,16 +42,29 @@ def index() -> str:
     query = filtered_payouts(current_user, form.filters())
     page = fetch_page(query, Cursor.decode(request.args.get("after")))
     if not is_partial_request():  # the filter selects are only on the full page
-        choices = filter_choices(current_user)
+        choices = cached_filter_choices(current_user)
         form.set_choices(choices.currencies, choices.services, choices.creators)
     pairs = form.query_pairs()
+    # Totals scan the whole filtered set: they arrive in a request of their own (htmx loads
+    # them right after the table; without JavaScript a link opens them).
     return render_page(
         "payouts/list.html", "payouts/_list_fragment.html",
-        form=form, payouts=page.payouts, totals=currency_totals(query),
+        form=form, payouts=page.payouts, totals_url=_url("payouts.totals", pairs),
         next_url=_url("payouts.index", pairs, page.next_cursor) if page.next_cursor else None,
         first_url=_url("payouts.index", pairs) if request.args.get("after") else None,
         csv_url=_url("payouts.export_csv", pairs), xlsx_url=_url("payouts.export_xlsx", pairs),
     )
+
+
+@bp.route("/totals")
+@roles_required(*ALL_ROLES)
+def totals() -> str:
+    """Count and sum per currency of the filtered set (one GROUP BY)."""
+    form = PayoutFilterForm.from_args(request.args)
+    query = filtered_payouts(current_user, form.filters())
+    return render_page("payouts/totals.html", "payouts/_totals.html",
+                       totals=currency_totals(query),
+                       list_url=_url("payouts.index", form.query_pairs()))
 
 
 def _url(endpoint: str, pairs: list[tuple[str, str]], after: Cursor | None = None) -> str:

@@ -24,7 +24,7 @@ test: $(STAMP)
 translations: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 \
 		--no-location --sort-output -o webapp/translations/messages.pot .
-	$(VENV)/bin/pybabel update -N --ignore-obsolete --init-missing -i webapp/translations/messages.pot -d webapp/translations
+	$(VENV)/bin/pybabel update -N --ignore-obsolete -i webapp/translations/messages.pot -d webapp/translations
 	$(VENV)/bin/pybabel compile -d webapp/translations
 
 lint: $(STAMP)

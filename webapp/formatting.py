@@ -15,19 +15,22 @@ from webapp.payouts.money import currency_precision
 
 
 def format_money(amount: Decimal | None, currency: str) -> str:
-    """`amount` in the viewer's locale with exactly the currency's own decimals (JPY 0, BTC 8)."""
+    """`amount` in the viewer's locale with exactly the currency's own decimals (JPY 0, BTC 8).
+    Currencies without a symbol in the locale (BTC, ...) read "0.00012345 BTC"."""
     if amount is None:
         return ""
     locale = get_locale()
     digits = currency_precision(currency)
-    pattern = copy.copy(parse_pattern(locale.currency_formats["standard"].pattern))
-    pattern.frac_prec = (digits, digits)
     try:
         symbol_known = get_currency_symbol(currency, locale) != currency
     except Exception:
         symbol_known = False
-    text = pattern.apply(Decimal(amount), locale, currency=currency, currency_digits=False)
-    return text if symbol_known or currency in text else f"{text} {currency}"
+    source = locale.currency_formats["standard"] if symbol_known else locale.decimal_formats[None]
+    pattern = copy.copy(parse_pattern(source.pattern))
+    pattern.frac_prec = (digits, digits)
+    if symbol_known:
+        return pattern.apply(Decimal(amount), locale, currency=currency, currency_digits=False)
+    return f"{pattern.apply(Decimal(amount), locale)}\u00a0{currency}"
 
 
 def format_when(moment: datetime | None, style: str = "medium") -> str:

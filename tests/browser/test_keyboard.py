@@ -57,6 +57,7 @@ def test_journey_keyboard_only_operator_creates_a_payout(page: Page, make_user, 
     page.keyboard.type("10.00")
     page.keyboard.press("Enter")
     expect(page.locator("input[type=radio][value=test_usd]")).to_be_visible()
+    page.wait_for_load_state("networkidle")  # the typing's own delayed refresh has landed too
 
     tab_to(page, lambda f: f["name"] == "service")
     # Arrows move within the radio group (each move shows that service's form); focus must
@@ -66,13 +67,16 @@ def test_journey_keyboard_only_operator_creates_a_payout(page: Page, make_user, 
     page.wait_for_load_state("networkidle")
     moved_to = page.evaluate("document.activeElement.id")
     assert moved_to.startswith("service-") and moved_to != "service-test_usd", moved_to
+    shown = page.locator("#payout-form input[name=service]")
     for _ in range(20):
         if page.evaluate("document.activeElement.value") == "test_usd":
             break
         page.keyboard.press("ArrowUp")
         page.wait_for_load_state("networkidle")
-    expect(page.locator("#payout-form input[name=service]")).to_have_value("test_usd")
-    assert page.evaluate("document.activeElement.id") == "service-test_usd"
+    # Enter confirms the choice ("Continue with this service"), whatever arrived meanwhile.
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    expect(shown).to_have_value("test_usd")
     expect(page.locator("#field__account")).to_be_visible()
 
     tab_to(page, lambda f: f["id"] == "field__account")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
@@ -40,7 +41,8 @@ def _filtered(filters: QueueFilters):
 
 
 def waiting_payouts(filters: QueueFilters) -> list[Payout]:
-    query = _filtered(filters).order_by(Payout.created_at, Payout.id).limit(QUEUE_LIMIT)
+    query = (_filtered(filters).options(joinedload(Payout.created_by))
+             .order_by(Payout.created_at, Payout.id).limit(QUEUE_LIMIT))
     return list(db.session.scalars(query))
 
 

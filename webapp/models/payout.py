@@ -84,7 +84,8 @@ class Payout(db.Model):
         ForeignKey("batches.id", ondelete="SET NULL"), index=True
     )
 
-    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")
+    # Loaded on access (usually from the identity map); lists join it explicitly.
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
     rejected_by: Mapped[User | None] = relationship(foreign_keys=[rejected_by_id])
     events: Mapped[list[PayoutEvent]] = relationship(

@@ -46,7 +46,7 @@ class User(UserMixin, db.Model):
     promotion_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     role_rows: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan"
     )
 
     @property

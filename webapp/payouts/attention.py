@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from webapp.auth.access import roles_required
 from webapp.extensions import db
@@ -22,6 +23,7 @@ def attention() -> str:
     """Unknown states first (they are being resolved), then failures, newest first."""
     payouts = db.session.scalars(
         select(Payout)
+        .options(joinedload(Payout.created_by))
         .where(Payout.status.in_([s.value for s in NEEDS_ATTENTION]))
         .order_by(Payout.status.in_([S.CREATION_UNKNOWN.value, S.PROCESSING_UNKNOWN.value])
                   .desc(), Payout.updated_at.desc(), Payout.id.desc())

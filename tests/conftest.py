@@ -263,7 +263,7 @@ def make_payout(app: Flask, sandbox: SandboxServer) -> Callable[..., Any]:
         draft = PayoutDraft(
             service=chosen, currency=currency, amount=Decimal(amount),
             fields=fields if fields is not None else {"account": "4242"},
-            submission_token=str(uuid.uuid4()), customer_name="Rita Recipient",
+            submission_token=str(uuid.uuid4()), customer_name="Rita Novak",
         )
         outcome = submit_payout(draft, creator)
         assert outcome.payout is not None

@@ -76,6 +76,8 @@ def english_probes(language: str) -> list[str]:
 
 
 def leftovers(text: str, probes: list[str]) -> list[str]:
+    for allowed in ALLOWED:  # the brand and codes may stay as they are
+        text = text.replace(allowed, " ")
     return [p for p in probes if re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", text)]
 
 

@@ -39,7 +39,7 @@ class RoleCheckboxes(SelectMultipleField):
 
 def roles_field() -> RoleCheckboxes:
     return RoleCheckboxes(
-        _l("Roles"), choices=role_choices(),
+        _l("Roles"), choices=role_choices,  # called per form: labels in the viewer's language
         validators=[DataRequired(message=_l("Give the user at least one role."))],
     )
 

@@ -7,6 +7,7 @@ encrypted for one purpose cannot be decrypted as another. Rotating SECRET_KEY ne
 from __future__ import annotations
 
 import base64
+import hmac
 
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
@@ -28,3 +29,10 @@ def encrypt_text(purpose: bytes, text: str) -> str:
 
 def decrypt_text(purpose: bytes, token: str) -> str:
     return fernet(purpose).decrypt(token.encode()).decode()
+
+
+def same_text(expected: str, given: str | None) -> bool:
+    """Constant-time equality of two texts; any input (non-ASCII too) is simply unequal."""
+    if given is None:
+        return False
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))

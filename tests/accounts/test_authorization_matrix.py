@@ -93,6 +93,7 @@ EXPECTED: dict[str, Expected] = {
     "payouts.status": only(*EVERYONE),
     "payouts.check": only("operator", "manager", "admin"),
     "payouts.attention": only("manager", "admin", "auditor"),
+    "payouts.resubmit_refused": only("operator", "manager"),
     "approvals.queue": only("manager"),
     "approvals.approve": only("manager"),
     "approvals.reject": only("manager"),

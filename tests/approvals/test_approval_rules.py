@@ -161,3 +161,12 @@ def test_queue_lists_waiting_payouts_oldest_first_with_totals(make_user, make_pa
     assert b"<html" not in filtered.data
     assert f'value="{first.id}:'.encode() not in filtered.data
     assert "HX-Request" in filtered.headers.get("Vary", "")
+
+
+@pytest.mark.parametrize("forged", ["", "\x80", "ü" * 40, "0" * 40, None])
+def test_a_forged_fingerprint_is_refused_not_an_error(forged, make_user, make_payout, sandbox):
+    payout = make_payout(make_user("olga", Role.OPERATOR))
+    with pytest.raises(ApprovalRefused) as refused:
+        approve(payout.id, make_user("max", Role.MANAGER), forged if forged is not None else "")
+    assert refused.value.refusal is Refusal.CHANGED
+    assert _requests(sandbox, payout) == 0

@@ -36,6 +36,8 @@ def test_enrol_and_verify_with_a_frozen_clock(make_user: Callable[..., User]) ->
     assert not twofactor.verify_totp(olga, totp.at(T0 + 400), now=T0 + 300)
     assert not twofactor.verify_totp(olga, "12345", now=T0 + 300)
     assert not twofactor.verify_totp(olga, "abcdef", now=T0 + 300)
+    assert not twofactor.verify_totp(olga, "٣٣٣٣٣٣", now=T0 + 300)  # digits, but not ASCII
+    assert not twofactor.use_backup_code(olga, "ü" * 10)
 
 
 def test_a_used_code_is_refused_within_its_window(make_user: Callable[..., User]) -> None:

@@ -8,6 +8,7 @@ import json
 
 from flask import current_app
 
+from webapp.crypto import same_text
 from webapp.models import Payout
 
 
@@ -31,4 +32,4 @@ def fingerprint_of(payout: Payout) -> str:
 
 
 def matches(payout: Payout, fingerprint: str | None) -> bool:
-    return bool(fingerprint) and hmac.compare_digest(fingerprint_of(payout), fingerprint or "")
+    return bool(fingerprint) and same_text(fingerprint_of(payout), fingerprint)

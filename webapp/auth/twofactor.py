@@ -19,7 +19,7 @@ import pyotp
 import segno
 from sqlalchemy import delete, or_, select, update
 
-from webapp.crypto import decrypt_text, encrypt_text
+from webapp.crypto import decrypt_text, encrypt_text, same_text
 from webapp.extensions import db
 from webapp.models import BackupCode, Role, User
 from webapp.models.base import utcnow
@@ -74,7 +74,7 @@ def matching_step(secret: str, code: str, now: float | None = None) -> int | Non
     totp = pyotp.TOTP(secret)
     current = int((time.time() if now is None else now) // STEP_SECONDS)
     for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
-        if hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
+        if same_text(totp.at(step * STEP_SECONDS), code):
             return step
     return None
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.approvals.services import limit_for
 from webapp.audit import record
+from webapp.crypto import same_text
 from webapp.extensions import db
 from webapp.models import Batch, BatchApproval, BatchRow, BatchStatus, Role, RowState, User
 from webapp.models.base import utcnow
@@ -68,7 +69,7 @@ def _check(batch: Batch, manager: User, fingerprint: str | None) -> None:
         raise BatchRefused(BatchRefusal.OWN_BATCH)
     if batch.status_enum != B.AWAITING_APPROVAL:
         raise BatchRefused(BatchRefusal.NOT_WAITING)
-    if not fingerprint or not hmac.compare_digest(fingerprint_of(batch), fingerprint):
+    if not fingerprint or not same_text(fingerprint_of(batch), fingerprint):
         raise BatchRefused(BatchRefusal.CHANGED)
 
 

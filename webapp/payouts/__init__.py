@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("payouts", __name__, url_prefix="/payouts")
 
-from webapp.payouts import attention, new_routes, routes  # noqa: E402, F401
+from webapp.payouts import attention, new_routes, resubmit, routes  # noqa: E402, F401

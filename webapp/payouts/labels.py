@@ -123,6 +123,8 @@ EVENT_LABELS = {
     "callback": _l("Provider notification"),
     "stale_update_ignored": _l("Older update ignored"),
     "final_status_kept": _l("Final status kept"),
+    "resubmitted": _l("Sent again as a new payout"),
+    "resubmission_of": _l("New attempt of an earlier payout"),
 }
 
 

@@ -4,7 +4,7 @@ from the sandbox and applied to the payout), one after another, per second.
 The route hands each accepted callback to the background worker; here that hand-off is
 replaced by a list, and the worker's job (`apply_callback`) is then run and timed in the
 bench process, in its own app context as the worker does. The route's rate limit
-(600/minute per sender) is reset between chunks so that capacity, not the limit, is measured.
+(100/second per sender) is reset between chunks so that capacity, not the limit, is measured.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from webapp.callbacks.signature import sign
 from webapp.extensions import db, limiter
 from webapp.models import Payout
 
-LIMIT_CHUNK = 500  # below the route's 600/minute
+LIMIT_CHUNK = 90  # below the route's 100/second
 
 
 def _invoice_bodies(desk: Desk, n: int) -> list[bytes]:
@@ -91,8 +91,8 @@ def run_callbacks(desk: Desk, n: int) -> list[Row]:
         _rate_row(section, "accept: POST /callbacks/paymega, signed", accepted, len(bodies),
                   accept_wall, {"queued": len(queued), "bad_signature_status": bad},
                   "signature check, JSON parse, dedupe by SHA-256, one INSERT; a forged "
-                  f"signature got {bad}. In production the route's limit, 600/minute per "
-                  "sender IP, caps this at 10/s from one provider address"),
+                  f"signature got {bad}. In production the route's limit, 100/second per "
+                  "sender IP, caps this from one provider address"),
         _rate_row(section, "apply: fetch invoice from sandbox + apply", applied, len(queued),
                   apply_wall, dict(outcomes), "outcomes: " + ", ".join(
                       f"{k} {v}" for k, v in sorted(outcomes.items()))),

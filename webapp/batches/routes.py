@@ -21,6 +21,7 @@ from webapp.batches.files import CSV_TYPE, XLSX_TYPE, template_csv, template_xls
 from webapp.batches.forms import UploadForm
 from webapp.batches.parsing import FileRejected
 from webapp.batches.services import create_batch, read_file, resolve_service
+from webapp.downloads import attachment
 from webapp.htmx import redirect_to, render_page
 from webapp.models import Role
 from webapp.payouts.forms import StartForm
@@ -122,13 +123,6 @@ def _template_columns() -> list | None:
     return None if service is None else columns_for(service, language())
 
 
-def _download(body: bytes, mimetype: str, name: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/template.csv")
 @roles_required(*WRITERS)
 def template_csv_file() -> Response:
@@ -136,7 +130,7 @@ def template_csv_file() -> Response:
     if columns is None:
         return _no_template()
     service = request.args.get("service", "batch")
-    return _download(template_csv(columns), CSV_TYPE, f"batch-{_safe(service)}.csv")
+    return attachment(template_csv(columns), CSV_TYPE, f"batch-{_safe(service)}.csv")
 
 
 @bp.route("/template.xlsx")
@@ -146,7 +140,7 @@ def template_xlsx_file() -> Response:
     if columns is None:
         return _no_template()
     service = request.args.get("service", "batch")
-    return _download(template_xlsx(columns), XLSX_TYPE, f"batch-{_safe(service)}.xlsx")
+    return attachment(template_xlsx(columns), XLSX_TYPE, f"batch-{_safe(service)}.xlsx")
 
 
 def _no_template() -> Response:

@@ -23,7 +23,7 @@ from webapp.batches.files import CSV_TYPE, error_text, errors_csv, failed_csv
 from webapp.batches.forms import ReuploadForm
 from webapp.batches.parsing import FileRejected
 from webapp.batches.retry import refresh_outcomes, retry_failed, retryable_rows
-from webapp.batches.routes import WRITERS, _download, language
+from webapp.batches.routes import WRITERS, language
 from webapp.batches.services import (
     progress_of,
     read_file,
@@ -33,6 +33,7 @@ from webapp.batches.services import (
     visible_batch_or_404,
     visible_batches,
 )
+from webapp.downloads import attachment
 from webapp.extensions import db
 from webapp.htmx import redirect_to, render_page
 from webapp.models import Batch, BatchApproval, BatchRow, BatchStatus, Role, RowState
@@ -220,7 +221,7 @@ def retry(batch_id: int) -> Response:
 def errors_file(batch_id: int) -> Response:
     batch = visible_batch_or_404(current_user, batch_id)
     columns = columns_for(service_of(batch), batch.language)
-    return _download(errors_csv(batch.id, columns), CSV_TYPE, f"batch-{batch.id}-errors.csv")
+    return attachment(errors_csv(batch.id, columns), CSV_TYPE, f"batch-{batch.id}-errors.csv")
 
 
 @bp.route("/<int:batch_id>/failed.csv")
@@ -228,4 +229,4 @@ def errors_file(batch_id: int) -> Response:
 def failed_file(batch_id: int) -> Response:
     batch = visible_batch_or_404(current_user, batch_id)
     columns = columns_for(service_of(batch), batch.language)
-    return _download(failed_csv(batch.id, columns), CSV_TYPE, f"batch-{batch.id}-failed.csv")
+    return attachment(failed_csv(batch.id, columns), CSV_TYPE, f"batch-{batch.id}-failed.csv")

@@ -13,6 +13,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.auth.access import roles_required
+from webapp.downloads import attachment
 from webapp.extensions import db
 from webapp.htmx import is_partial_request, redirect_to, render_page
 from webapp.models import PayoutEvent, Role
@@ -77,10 +78,7 @@ def _url(endpoint: str, pairs: list[tuple[str, str]], after: Cursor | None = Non
 def _download(body: Iterable[str] | Iterable[bytes], mimetype: str, extension: str) -> Response:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     # The generators need no request context (see export.py), so none is kept alive for them.
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="payouts-{stamp}.{extension}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(body, mimetype, f"payouts-{stamp}.{extension}")
 
 
 @bp.route("/export.csv")

@@ -7,6 +7,8 @@ Passwords never appear on the command line (where `ps` and shell history would k
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from flask.cli import AppGroup
@@ -44,6 +46,18 @@ def _commit_or_fail(action: str) -> None:
         raise click.ClickException(f"{action} failed: {error}") from error
 
 
+@contextmanager
+def _account_change(action: str) -> Iterator[None]:
+    """Run a change the account rules may refuse; a refusal becomes the command's error, and
+    anything else is committed."""
+    try:
+        yield
+    except services.AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    _commit_or_fail(action)
+
+
 @users.command("create")
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, required=True, type=ROLE_CHOICE,
@@ -54,13 +68,9 @@ def create(username: str, roles: tuple[str, ...], display_name: str | None,
            password_stdin: bool) -> None:
     """Create USERNAME with the given roles."""
     password = _read_password(password_stdin)
-    try:
+    with _account_change("Creating the user"):
         user = services.create_user(username, password, {Role(r.lower()) for r in roles},
                                     display_name=display_name)
-    except services.AccountError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from error
-    _commit_or_fail("Creating the user")
     click.echo(f"Created {user.username} ({', '.join(sorted(r.value for r in user.roles))}).")
 
 
@@ -71,12 +81,8 @@ def set_password(username: str, password_stdin: bool) -> None:
     """Set USERNAME's password; every session of theirs ends."""
     user = _get(username)
     password = _read_password(password_stdin)
-    try:
+    with _account_change("Setting the password"):
         services.set_password(user, password)
-    except services.AccountError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from error
-    _commit_or_fail("Setting the password")
     click.echo(f"Password of {user.username} changed; their sessions are signed out.")
 
 
@@ -85,12 +91,8 @@ def set_password(username: str, password_stdin: bool) -> None:
 def disable(username: str) -> None:
     """Disable USERNAME and end their sessions (refused for the last active admin)."""
     user = _get(username)
-    try:
+    with _account_change("Disabling the user"):
         services.disable_user(user)
-    except services.AccountError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from error
-    _commit_or_fail("Disabling the user")
     click.echo(f"Disabled {user.username}.")
 
 

@@ -21,7 +21,6 @@ from wtforms import HiddenField
 from wtforms.validators import UUID, Optional
 
 from webapp.auth.access import roles_required
-from webapp.extensions import db
 from webapp.htmx import redirect_to, render_page
 from webapp.models import Payout, Role
 from webapp.payouts import bp
@@ -32,7 +31,7 @@ from webapp.payouts.prerequest import (
     fetch_prerequest,
     group_services,
 )
-from webapp.payouts.services import PayoutDraft, submit_payout
+from webapp.payouts.services import PayoutDraft, payout_for_submission, submit_payout
 from webapp.provider.errors import ProviderError
 from webapp.provider.types import Prerequest
 
@@ -117,9 +116,7 @@ def new() -> str:
 
 
 def _already_submitted(token: str | None) -> Payout | None:
-    if not token:
-        return None
-    return db.session.scalar(db.select(Payout).filter_by(submission_token=token))
+    return payout_for_submission(token) if token else None
 
 
 @bp.route("/new", methods=["POST"])

@@ -49,14 +49,15 @@ class SubmitOutcome:
     field_errors: dict[str, str] = field(default_factory=dict)
 
 
-def _existing(submission_token: str) -> Payout | None:
+def payout_for_submission(submission_token: str) -> Payout | None:
+    """The payout a form's one-time token already produced, if any."""
     return db.session.scalar(db.select(Payout).filter_by(submission_token=submission_token))
 
 
 def store_payout(draft: PayoutDraft, creator: User) -> tuple[Payout, bool]:
     """Write the row (and its first timeline line) before the provider hears of it.
     Returns (payout, created); a reused submission token returns the first payout."""
-    existing = _existing(draft.submission_token)
+    existing = payout_for_submission(draft.submission_token)
     if existing is not None:
         return existing, False
     payout = Payout(
@@ -85,7 +86,7 @@ def store_payout(draft: PayoutDraft, creator: User) -> tuple[Payout, bool]:
     except IntegrityError:
         # Two submits of one form raced; the other one stored it.
         db.session.rollback()
-        existing = _existing(draft.submission_token)
+        existing = payout_for_submission(draft.submission_token)
         if existing is None:
             raise
         return existing, False

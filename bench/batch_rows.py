@@ -37,7 +37,7 @@ def run_batches(sandbox_url: str, quick: bool, database_url: str | None = None,
     except ImportError as exc:
         return [Row(SECTION, "batch lines", note=f"not measured: webapp/batches is not there "
                     f"yet ({exc})")]
-    from webapp.payouts.gateway import provider_client
+    from webapp.payout_core.gateway import provider_client
 
     desk = fresh_desk(sandbox_url, "batches", database_url=database_url, label=label)
     app = desk.app

@@ -14,8 +14,8 @@ from werkzeug.datastructures import MultiDict
 from bench.common import Row, sample, timed_row, verdict
 from bench.desk import Desk
 from bench.large_prerequest import large_answer, spec_answer
-from webapp.payouts.forms import StartForm, build_payout_form
-from webapp.payouts.new_routes import NewPayoutPage, _choose, _new_form
+from webapp.new_payout.forms import StartForm, build_payout_form
+from webapp.new_payout.routes import NewPayoutPage, _choose, _new_form
 from webapp.provider.parsing import parse_prerequest
 from webapp.provider.types import Prerequest
 
@@ -25,7 +25,7 @@ HX = {"HX-Request": "true"}
 
 
 def _cache_key(config: Any, currency: str, amount: str) -> tuple[str, ...]:
-    """As webapp/payouts/prerequest.py keys its cache."""
+    """As webapp/payout_core/prerequest.py keys its cache."""
     return (config["PAYMEGA_API_URL"], config["PAYMEGA_PUBLIC_KEY"], currency,
             format(Decimal(amount).normalize(), "f"))
 
@@ -41,7 +41,7 @@ def form_only(answer: Prerequest, currency: str, service: str) -> str:
     _choose(page, answer, service)
     assert page.chosen is not None
     page.form = _new_form(page, page.chosen)
-    return render_template("payouts/_service_form.html", page=page)
+    return render_template("new_payout/_service_form.html", page=page)
 
 
 def run_forms(desk: Desk, n: int) -> list[Row]:

@@ -246,8 +246,8 @@ def make_payout(app: Flask, sandbox: SandboxServer) -> Callable[..., Any]:
     import uuid
     from decimal import Decimal
 
-    from webapp.payouts.gateway import provider_client
-    from webapp.payouts.services import PayoutDraft, submit_payout
+    from webapp.payout_core.create import PayoutDraft, submit_payout
+    from webapp.payout_core.gateway import provider_client
 
     def make(
         creator: User,

@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.auth import bp as auth_bp
     from webapp.extensions import login_manager
     from webapp.main import bp as main_bp
+    from webapp.new_payout import bp as new_payout_bp
     from webapp.payouts import bp as payouts_bp
 
     login_manager.init_app(app)
@@ -22,6 +23,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(new_payout_bp)
     app.register_blueprint(payouts_bp)
     app.register_blueprint(approvals_bp)
 

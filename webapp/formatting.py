@@ -1,4 +1,4 @@
-"""Locale-aware display of money, dates and statuses, as Jinja filters."""
+"""Locale-aware display of money, dates and statuses: the app-wide Jinja filters."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ from flask import Flask
 from flask_babel import format_datetime, get_locale
 from markupsafe import Markup, escape
 
-from webapp.payouts.money import currency_precision
+from webapp.payout_core.labels import (
+    event_label,
+    provider_error,
+    provider_status_label,
+    resolution_text,
+    status_badge,
+    status_label,
+)
+from webapp.payout_core.money import currency_precision
 
 
 def format_money(amount: Decimal | None, currency: str) -> str:
@@ -55,8 +63,11 @@ def time_tag(moment: datetime | None) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    from webapp.payouts import labels
-
-    labels.init_app(app)
-    app.jinja_env.filters.update(money=format_money, when=format_when, iso=iso_time)
-    app.jinja_env.globals.update(time_tag=time_tag)
+    """Every app-wide Jinja filter and global, registered in this one place."""
+    app.jinja_env.filters.update(
+        money=format_money, when=format_when, iso=iso_time,
+        status_label=status_label, status_badge=status_badge,
+        provider_status=provider_status_label, provider_error=provider_error,
+    )
+    app.jinja_env.globals.update(time_tag=time_tag, resolution_text=resolution_text,
+                                 event_label=event_label)

@@ -16,7 +16,7 @@ ALL = (Role.OPERATOR, Role.MANAGER, Role.ADMIN, Role.AUDITOR)
 # (endpoint, label, roles that see it); entries whose endpoint is not registered are skipped.
 NAV = (
     ("main.dashboard", _l("Dashboard"), ALL),
-    ("payouts.new", _l("New payout"), (Role.OPERATOR, Role.MANAGER)),
+    ("new_payout.new", _l("New payout"), (Role.OPERATOR, Role.MANAGER)),
     ("payouts.index", _l("Payouts"), ALL),
     ("approvals.queue", _l("Approvals"), (Role.MANAGER,)),
     ("batches.new", _l("Batches"), (Role.OPERATOR, Role.MANAGER)),

@@ -82,7 +82,7 @@ def apply_callback_task(log_id: int) -> str:
 @huey.task(traced=True)
 @traced
 def recover_payout_task(payout_id: int) -> None:
-    from webapp.payouts.recovery import recover_payout
+    from webapp.payout_core.recovery import recover_payout
 
     in_app_context(recover_payout, payout_id)
 
@@ -91,7 +91,7 @@ def recover_payout_task(payout_id: int) -> None:
 @traced
 def sync_pass_task() -> None:
     """The polling backstop: every non-final payout that is due, by a schedule that backs off."""
-    from webapp.payouts.polling import run_sync_pass
+    from webapp.payout_core.polling import run_sync_pass
 
     in_app_context(run_sync_pass)
 

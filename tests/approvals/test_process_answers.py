@@ -9,7 +9,7 @@ from webapp.approvals.fingerprint import fingerprint_of
 from webapp.approvals.services import approve
 from webapp.extensions import db
 from webapp.models import Payout, PayoutApproval, PayoutStatus, Role
-from webapp.payouts.recovery import recover_payout
+from webapp.payout_core.recovery import recover_payout
 
 S = PayoutStatus
 MOVING = {S.PROCESSING, S.PROCESSED}
@@ -61,7 +61,7 @@ def test_a_refusal_returns_the_payout_to_the_queue(fault, make_user, make_payout
 
 def test_a_409_for_an_already_processing_invoice_adopts_its_status(make_user, make_payout,
                                                                    sandbox):
-    from webapp.payouts.gateway import provider_client
+    from webapp.payout_core.gateway import provider_client
 
     payout = make_payout(make_user("olga", Role.OPERATOR))
     provider_client().process_invoice(payout.provider_invoice_id)  # processed behind our back

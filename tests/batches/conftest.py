@@ -14,8 +14,8 @@ from flask import Flask
 
 from webapp.batches.services import create_batch, read_file, submit_batch
 from webapp.models import Batch, User
-from webapp.payouts.gateway import provider_client
-from webapp.payouts.prerequest import clear_cache
+from webapp.payout_core.gateway import provider_client
+from webapp.payout_core.prerequest import clear_cache
 from webapp.provider.types import PayoutService
 from webapp.sandbox import SandboxServer
 

@@ -15,8 +15,8 @@ from webapp.batches.approval import approve_batch, fingerprint_of
 from webapp.batches.jobs import RateLimiter, resume_batches, run_batch
 from webapp.extensions import db
 from webapp.models import Batch, BatchRow, BatchStatus, Payout, PayoutStatus, Role, RowState
-from webapp.payouts.gateway import provider_client
-from webapp.payouts.invoice_request import invoice_request_for
+from webapp.payout_core.gateway import provider_client
+from webapp.payout_core.invoice_request import invoice_request_for
 
 B = BatchStatus
 S = PayoutStatus

@@ -13,7 +13,7 @@ from tests.batches.conftest import csv_bytes, service
 from webapp.batches.columns import columns_for
 from webapp.batches.services import read_file
 from webapp.batches.validation import validate_rows
-from webapp.payouts.forms import build_payout_form
+from webapp.new_payout.forms import build_payout_form
 
 BAD_ROWS = [
     {"account": "", "amount": "10"},  # required field missing

@@ -16,9 +16,9 @@ from webapp.approvals.fingerprint import fingerprint_of
 from webapp.approvals.services import approve
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, Role
-from webapp.payouts.gateway import provider_client
-from webapp.payouts.recovery import recover_payout
-from webapp.payouts.services import PayoutDraft, store_payout, submit_payout
+from webapp.payout_core.create import PayoutDraft, store_payout, submit_payout
+from webapp.payout_core.gateway import provider_client
+from webapp.payout_core.recovery import recover_payout
 
 S = PayoutStatus
 FAULTS = ["500_before", "500_after", "timeout", "slow", "drop", "malformed",
@@ -145,8 +145,8 @@ CRASHES = ["before_create_call", "after_create_before_store",
 @pytest.mark.parametrize("crash", CRASHES)
 def test_crash_between_steps(crash, fault_env, make_user, make_payout, sandbox):
     """The process dies between two steps; recovery alone finishes the work, once."""
-    from webapp.payouts.invoice_request import invoice_request_for
-    from webapp.payouts.processing import claim_process_request
+    from webapp.payout_core.invoice_request import invoice_request_for
+    from webapp.payout_core.processing import claim_process_request
 
     if crash.startswith(("before_create", "after_create")):
         payout, _created = store_payout(_draft(), make_user("olga", Role.OPERATOR))

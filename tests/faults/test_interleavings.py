@@ -26,10 +26,10 @@ from webapp.callbacks.signature import sign
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, Role, User
 from webapp.models.status import FINAL_STATUSES
-from webapp.payouts.gateway import provider_client
-from webapp.payouts.polling import run_sync_pass
-from webapp.payouts.recovery import recover_payout
-from webapp.payouts.services import PayoutDraft, submit_payout
+from webapp.payout_core.create import PayoutDraft, submit_payout
+from webapp.payout_core.gateway import provider_client
+from webapp.payout_core.polling import run_sync_pass
+from webapp.payout_core.recovery import recover_payout
 from webapp.sandbox.views import dumps, invoice_resource
 
 S = PayoutStatus

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from flask import Flask, render_template_string
 
-from webapp.payouts.forms import PayoutFormBase, build_payout_form
-from webapp.payouts.prerequest import clear_cache, fetch_prerequest
+from webapp.new_payout.forms import PayoutFormBase, build_payout_form
+from webapp.payout_core.prerequest import clear_cache, fetch_prerequest
 from webapp.provider.types import PayoutService, ServiceField
 from webapp.sandbox import SandboxServer
 from webapp.sandbox.catalogue_data import SERVICES

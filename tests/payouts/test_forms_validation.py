@@ -14,7 +14,7 @@ from flask import Flask
 from werkzeug.datastructures import MultiDict
 from wtforms.i18n import messages_path
 
-from webapp.payouts.forms import PayoutFormBase, build_payout_form
+from webapp.new_payout.forms import PayoutFormBase, build_payout_form
 from webapp.provider.types import PayoutService, ServiceField
 
 DIGITS_15, WORDS_64 = r"^\d{1,15}$", r"^[A-Z\-\sa-z]{2,64}$"

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from flask import Flask
 
-from webapp.payouts.money import AmountError, check_limits, currency_precision, parse_amount
+from webapp.payout_core.money import AmountError, check_limits, currency_precision, parse_amount
 
 
 @pytest.mark.parametrize(("currency", "digits"), [

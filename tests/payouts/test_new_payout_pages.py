@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from webapp.payouts.prerequest import clear_cache
+from webapp.payout_core.prerequest import clear_cache
 from webapp.sandbox import SandboxServer
 
 HTMX = {"HX-Request": "true"}
@@ -136,7 +136,7 @@ def test_prerequest_answers_are_cached_briefly(operator_client: FlaskClient,
 
 def test_pattern_re2_cannot_check_is_announced(operator_client: FlaskClient, app: Flask,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from webapp.payouts import new_routes
+    from webapp.new_payout import routes as new_routes
     from webapp.provider.types import PayoutService, Prerequest, ServiceField
 
     odd = PayoutService(code="odd_usd", method="odd", currency="USD",

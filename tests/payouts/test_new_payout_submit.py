@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from webapp.extensions import db
 from webapp.models import Payout
-from webapp.payouts.prerequest import clear_cache
+from webapp.payout_core.prerequest import clear_cache
 from webapp.sandbox import SandboxServer, faults, views
 
 HTMX = {"HX-Request": "true"}

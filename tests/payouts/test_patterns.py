@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from webapp.payouts.patterns import (
+from webapp.payout_core.patterns import (
     MAX_FIELD_LENGTH,
     anchors_whole_value,
     compile_provider_pattern,
@@ -114,7 +114,7 @@ def test_length_cap(pattern: str, cap: int) -> None:
 ])
 def test_patterns_re2_refuses_fall_back(pattern: str, caplog: pytest.LogCaptureFixture) -> None:
     compile_provider_pattern.cache_clear()
-    with caplog.at_level(logging.WARNING, logger="webapp.payouts.patterns"):
+    with caplog.at_level(logging.WARNING, logger="webapp.payout_core.patterns"):
         compiled = compile_provider_pattern(pattern)
         again = compile_provider_pattern(pattern)
     assert not compiled.checkable

@@ -27,7 +27,7 @@ from webapp.models import Payout, Role, User
 from webapp.observability import context
 from webapp.observability.logging import make_handler
 from webapp.observability.redact import redact, register_secrets
-from webapp.payouts.prerequest import clear_cache
+from webapp.payout_core.prerequest import clear_cache
 from webapp.provider.client import PaymegaClient
 from webapp.sandbox import SandboxServer
 
@@ -193,7 +193,7 @@ def test_a_whole_payout_leaves_no_card_number_or_secret_in_any_log_line(
     for payout_id in payouts:
         payout = db.session.get(Payout, payout_id)
         if payout.provider_invoice_id is None:  # the 500 left it unknown: recovered later
-            from webapp.payouts.recovery import recover_payout
+            from webapp.payout_core.recovery import recover_payout
 
             recover_payout(payout_id)
             db.session.expire_all()

@@ -124,7 +124,7 @@ def test_provider_latency_and_errors_by_endpoint(client: FlaskClient, metrics_to
                                                  make_user: Callable[..., User],
                                                  make_payout: Callable[..., object],
                                                  sandbox: SandboxServer) -> None:
-    from webapp.payouts.gateway import provider_client
+    from webapp.payout_core.gateway import provider_client
     from webapp.provider.errors import ProviderError
 
     name = "payouts_desk_provider_request_duration_seconds_count"

@@ -144,7 +144,7 @@ def signed_in(client: FlaskClient) -> bool:
 
 def test_every_post_endpoint_is_fuzzed() -> None:
     endpoints = {endpoint for endpoint, _rule, _args in POST_RULES}
-    assert {"payouts.create", "approvals.approve", "approvals.reject", "approvals.batch",
+    assert {"new_payout.create", "approvals.approve", "approvals.reject", "approvals.batch",
             "callbacks.paymega", "auth.login", "admin.create_user", "main.set_language"} \
         <= endpoints
 

@@ -13,7 +13,7 @@ from webapp.approvals.services import approve
 from webapp.callbacks.signature import sign
 from webapp.extensions import db
 from webapp.models import CallbackLog, Payout, PayoutStatus, Role
-from webapp.payouts.polling import run_sync_pass
+from webapp.payout_core.polling import run_sync_pass
 
 S = PayoutStatus
 SECRET = "sk_test_sandbox"

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from webapp.admin import audit_log, pending, user_security, users  # noqa: E402, F401
+from webapp.admin import routes  # noqa: E402, F401

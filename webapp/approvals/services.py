@@ -20,9 +20,9 @@ from webapp.auth.cooling import is_cooling_off
 from webapp.extensions import db
 from webapp.models import ApprovalLimit, Payout, PayoutApproval, PayoutStatus, Role, User
 from webapp.models.base import utcnow
-from webapp.payouts.processing import send_process_request
-from webapp.payouts.state import move
-from webapp.payouts.timeline import add_event
+from webapp.payout_core.processing import send_process_request
+from webapp.payout_core.state import move
+from webapp.payout_core.timeline import add_event
 
 S = PayoutStatus
 

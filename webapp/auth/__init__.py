@@ -5,11 +5,6 @@ from flask_babel import refresh
 
 bp = Blueprint("auth", __name__)
 
-from webapp.auth import profile, routes  # noqa: E402, F401
-from webapp.auth.access import role_label  # noqa: E402
-
-bp.add_app_template_global(role_label, "role_label")
-
 
 @bp.before_app_request
 def _identify_from_this_request() -> None:
@@ -20,9 +15,7 @@ def _identify_from_this_request() -> None:
 
 
 # Imported after the hook above so their own before-request guards run after it.
-from webapp.auth import (  # noqa: E402, F401
-    login_verify,
-    security_audit,
-    session_routes,
-    twofactor_routes,
-)
+from webapp.auth import routes, security_audit  # noqa: E402, F401
+from webapp.auth.access import role_label  # noqa: E402
+
+bp.add_app_template_global(role_label, "role_label")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from webapp.payouts.forms import PayoutFormBase, build_payout_form
+from webapp.new_payout.forms import PayoutFormBase, build_payout_form
 from webapp.provider.types import PayoutService
 
 # Our own columns: column key → form field name, with their headers.

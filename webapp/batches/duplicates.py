@@ -21,7 +21,7 @@ from webapp.batches.validation import RowResult, recipient_digest
 from webapp.extensions import db
 from webapp.models import Batch, BatchRow, BatchStatus, Payout, PayoutStatus, RowState
 from webapp.models.base import utcnow
-from webapp.payouts.secrets import decrypt_fields, mask_fields
+from webapp.payout_core.secrets import decrypt_fields, mask_fields
 
 RECENT_DAYS = 30
 S = PayoutStatus

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from webapp.batches.columns import Column
 from webapp.extensions import db
 from webapp.models import BatchRow, Payout, RowState
+from webapp.payout_core.labels import status_label
 from webapp.payouts.export import guard
-from webapp.payouts.labels import status_label
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

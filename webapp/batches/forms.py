@@ -8,8 +8,8 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField
 from wtforms.validators import AnyOf, InputRequired, Length
 
-from webapp.payouts.fields import strip
-from webapp.payouts.forms import CURRENCIES, MAX_AMOUNT_TEXT
+from webapp.new_payout.forms import CURRENCIES, MAX_AMOUNT_TEXT
+from webapp.payout_core.fields import strip
 
 FILE_TYPES = ["csv", "xlsx"]
 _FILE_MESSAGE = _l("Upload a CSV or XLSX file.")

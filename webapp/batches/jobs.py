@@ -23,7 +23,7 @@ from webapp.batches.row_steps import settle_row, start_row
 from webapp.extensions import db
 from webapp.models import Batch, BatchRow, BatchStatus, RowState
 from webapp.models.base import utcnow
-from webapp.payouts.recovery import recover_payout
+from webapp.payout_core.recovery import recover_payout
 
 log = logging.getLogger(__name__)
 B = BatchStatus

@@ -21,12 +21,12 @@ from webapp.models import (
     User,
 )
 from webapp.models.base import utcnow
-from webapp.payouts.processing import send_process_request
-from webapp.payouts.recovery import resolve_creation, resolve_processing
-from webapp.payouts.secrets import decrypt_fields
-from webapp.payouts.services import PayoutDraft, send_to_provider, store_payout
-from webapp.payouts.state import move
-from webapp.payouts.timeline import add_event
+from webapp.payout_core.create import PayoutDraft, send_to_provider, store_payout
+from webapp.payout_core.processing import send_process_request
+from webapp.payout_core.recovery import resolve_creation, resolve_processing
+from webapp.payout_core.secrets import decrypt_fields
+from webapp.payout_core.state import move
+from webapp.payout_core.timeline import add_event
 from webapp.provider.types import PayoutService
 
 S = PayoutStatus

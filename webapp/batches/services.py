@@ -19,8 +19,8 @@ from webapp.batches.validation import RowResult, ValidationReport, validate_rows
 from webapp.extensions import db
 from webapp.models import Batch, BatchRow, BatchStatus, Role, RowState, User
 from webapp.models.base import utcnow
-from webapp.payouts.prerequest import fetch_prerequest
-from webapp.payouts.secrets import encrypt_fields, mask_fields
+from webapp.payout_core.prerequest import fetch_prerequest
+from webapp.payout_core.secrets import encrypt_fields, mask_fields
 from webapp.provider.types import PayoutService
 
 SEE_ALL = (Role.MANAGER, Role.ADMIN, Role.AUDITOR)

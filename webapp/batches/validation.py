@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from webapp.batches.columns import Column, columns_for
-from webapp.payouts.forms import PayoutFormBase, build_payout_form
+from webapp.new_payout.forms import PayoutFormBase, build_payout_form
 from webapp.provider.types import PayoutService
 
 # The form wants a one-time token; a batch row's real token is made when its payout is.

@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import CallbackLog, Payout, PayoutStatus
-from webapp.payouts.gateway import provider_client
-from webapp.payouts.outcomes import describe
-from webapp.payouts.recovery import recover_payout
-from webapp.payouts.state import apply_invoice
+from webapp.payout_core.gateway import provider_client
+from webapp.payout_core.outcomes import describe
+from webapp.payout_core.recovery import recover_payout
+from webapp.payout_core.state import apply_invoice
 from webapp.provider.errors import ProviderError
 from webapp.provider.parsing import parse_invoice
 

@@ -16,9 +16,9 @@ from sqlalchemy import and_, case, exists, func, select
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutApproval, PayoutStatus, User
+from webapp.payout_core.scope import visible_payouts
 from webapp.payouts.list_filters import day_start_utc
 from webapp.payouts.listing import CurrencyTotal, currency_totals, list_options
-from webapp.payouts.scope import visible_payouts
 
 S = PayoutStatus
 # Payouts an operator should look at again: refused, failed, or with an unknown outcome.

@@ -1,7 +1,7 @@
-"""Payouts: the new-payout flow, the list and each payout's page."""
+"""Payouts: the list, its export, each payout's page, the attention list and resubmission."""
 
 from flask import Blueprint
 
 bp = Blueprint("payouts", __name__, url_prefix="/payouts")
 
-from webapp.payouts import attention, new_routes, resubmit, routes  # noqa: E402, F401
+from webapp.payouts import routes  # noqa: E402, F401

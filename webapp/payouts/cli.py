@@ -9,8 +9,8 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Payout
 from webapp.models.status import FINAL_STATUSES
-from webapp.payouts.polling import run_sync_pass
-from webapp.payouts.recovery import recover_payout
+from webapp.payout_core.polling import run_sync_pass
+from webapp.payout_core.recovery import recover_payout
 
 payouts_cli = AppGroup("payouts", help="Synchronise payouts with the provider.")
 

@@ -29,9 +29,9 @@ from sqlalchemy.orm import aliased
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
-from webapp.payouts.labels import status_label
+from webapp.payout_core.labels import status_label
+from webapp.payout_core.money import currency_precision, quantize
 from webapp.payouts.listing import Cursor, newest_first
-from webapp.payouts.money import currency_precision, quantize
 
 BATCH = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -28,8 +28,8 @@ from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.models import PayoutStatus
-from webapp.payouts.labels import STATUS_LABELS
-from webapp.payouts.money import AMOUNT_TEXT
+from webapp.payout_core.labels import STATUS_LABELS
+from webapp.payout_core.money import AMOUNT_TEXT
 
 FILTER_KEYS = ("q", "status", "currency", "service", "creator", "created_from", "created_to",
                "amount_min", "amount_max")

@@ -21,8 +21,8 @@ from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from webapp.extensions import db
 from webapp.models import Payout, User
+from webapp.payout_core.scope import SEE_ALL, visible_payouts
 from webapp.payouts.list_filters import Filters
-from webapp.payouts.scope import SEE_ALL, visible_payouts
 
 PAGE_SIZE = 50
 # What a row of the list or the dashboard shows; the heavy columns (encrypted fields, provider

@@ -1,7 +1,13 @@
-"""The payouts list and each payout's page, with its self-refreshing status area."""
+"""The payouts list and each payout's page, with its self-refreshing status area.
+
+Payouts that need a person: unknown provider state or a failure, with when last checked.
+
+A payout the provider refused to create (401/403/405) can be sent again as a new attempt:
+a new payout with a new reference_id, the same recipient, the old one kept as it was."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -10,14 +16,22 @@ from flask import abort, flash, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from webapp.auth.access import roles_required
 from webapp.downloads import attachment
 from webapp.extensions import db
 from webapp.htmx import is_partial_request, redirect_to, render_page
-from webapp.models import PayoutEvent, Role
+from webapp.models import Payout, PayoutEvent, PayoutStatus, Role, User
+from webapp.payout_core.create import PayoutDraft, submit_payout
+from webapp.payout_core.recovery import recover_payout
+from webapp.payout_core.scope import visible_payout_or_404
+from webapp.payout_core.secrets import decrypt_fields
+from webapp.payout_core.timeline import add_event
 from webapp.payouts import bp
+from webapp.payouts.detail import detail_context
 from webapp.payouts.export import ExportJob, csv_lines, xlsx_chunks
 from webapp.payouts.list_filters import PayoutFilterForm
 from webapp.payouts.listing import (
@@ -27,9 +41,7 @@ from webapp.payouts.listing import (
     fetch_page,
     filtered_payouts,
 )
-from webapp.payouts.recovery import recover_payout
-from webapp.payouts.scope import visible_payout_or_404
-from webapp.payouts.views import detail_context
+from webapp.provider.types import PayoutService
 
 ALL_ROLES = (Role.OPERATOR, Role.MANAGER, Role.ADMIN, Role.AUDITOR)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -131,3 +143,59 @@ def check(payout_id: int) -> Response:
 
 
 __all__ = ["check", "detail", "export_csv", "export_xlsx", "index", "status"]
+
+
+S = PayoutStatus
+NEEDS_ATTENTION = (S.CREATION_UNKNOWN, S.PROCESSING_UNKNOWN, S.FAILED_TO_CREATE, S.FAILED,
+                   S.APPROVED)
+LIMIT = 500
+
+
+@bp.route("/attention")
+@roles_required(Role.ADMIN, Role.MANAGER, Role.AUDITOR)
+def attention() -> str:
+    """Unknown states first (they are being resolved), then failures, newest first."""
+    payouts = db.session.scalars(
+        select(Payout)
+        .options(joinedload(Payout.created_by))
+        .where(Payout.status.in_([s.value for s in NEEDS_ATTENTION]))
+        .order_by(Payout.status.in_([S.CREATION_UNKNOWN.value, S.PROCESSING_UNKNOWN.value])
+                  .desc(), Payout.updated_at.desc(), Payout.id.desc())
+        .limit(LIMIT)
+    ).all()
+    return render_template("payouts/attention.html", payouts=payouts)
+
+
+def resubmit(original: Payout, creator: User) -> Payout:
+    """Store and send a copy of a refused payout; idempotent per (original, creator)."""
+    draft = PayoutDraft(
+        service=PayoutService.from_snapshot(original.service_snapshot),
+        currency=original.currency, amount=original.amount,
+        fields=decrypt_fields(original.fields_encrypted),
+        # One retry per original and person: a double click finds the same new payout.
+        submission_token=str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                         f"resubmit:{original.id}:{creator.id}")),
+        customer_reference_id=original.customer_reference_id,
+        customer_name=original.customer_name, customer_email=original.customer_email,
+        customer_phone=original.customer_phone, description=original.description,
+    )
+    outcome = submit_payout(draft, creator)
+    assert outcome.payout is not None
+    if not outcome.duplicate:
+        add_event(original, "resubmitted", actor_id=creator.id,
+                  message=f"#{outcome.payout.id}")
+        add_event(outcome.payout, "resubmission_of", actor_id=creator.id,
+                  message=f"#{original.id}")
+        db.session.commit()
+    return outcome.payout
+
+
+@bp.route("/<int:payout_id>/resubmit", methods=["POST"])
+@roles_required(Role.OPERATOR, Role.MANAGER)
+def resubmit_refused(payout_id: int) -> Response:
+    original = visible_payout_or_404(current_user, payout_id)
+    if original.status_enum != PayoutStatus.FAILED_TO_CREATE:
+        abort(409)
+    copy = resubmit(original, current_user)
+    flash(_("Sent again as a new payout."), "info")
+    return redirect_to(url_for("payouts.detail", payout_id=copy.id))

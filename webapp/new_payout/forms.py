@@ -23,8 +23,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from webapp.payouts.fields import FIELD_PREFIX, RecipientField, recipient_field, strip
-from webapp.payouts.money import AmountError, check_limits, parse_amount
+from webapp.payout_core.fields import FIELD_PREFIX, RecipientField, recipient_field, strip
+from webapp.payout_core.money import AmountError, check_limits, parse_amount
 from webapp.provider.types import PayoutService
 
 # The currencies the operator can pay out in (the provider's and the sandbox's account set).

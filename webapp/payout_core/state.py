@@ -17,7 +17,7 @@ from webapp.extensions import db
 from webapp.models import IllegalTransition, Payout, PayoutStatus, check_transition
 from webapp.models.base import utcnow
 from webapp.models.status import FINAL_STATUSES, is_provider_final, status_from_provider
-from webapp.payouts.timeline import add_event
+from webapp.payout_core.timeline import add_event
 from webapp.provider.types import Invoice
 
 log = logging.getLogger(__name__)

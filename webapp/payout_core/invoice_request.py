@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from webapp.models import Payout
-from webapp.payouts.secrets import decrypt_fields
+from webapp.payout_core.secrets import decrypt_fields
 from webapp.provider.types import Customer, InvoiceRequest
 
 

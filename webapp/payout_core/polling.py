@@ -11,7 +11,7 @@ from webapp.extensions import db
 from webapp.models import Payout
 from webapp.models.base import utcnow
 from webapp.models.status import FINAL_STATUSES
-from webapp.payouts.recovery import recover_payout
+from webapp.payout_core.recovery import recover_payout
 
 MIN_INTERVAL = timedelta(seconds=15)
 MAX_INTERVAL = timedelta(minutes=15)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus
-from webapp.payouts.state import move
-from webapp.payouts.timeline import add_event
+from webapp.payout_core.state import move
+from webapp.payout_core.timeline import add_event
 from webapp.provider.errors import ProviderError
 
 S = PayoutStatus

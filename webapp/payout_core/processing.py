@@ -14,10 +14,10 @@ from sqlalchemy import delete, update
 from webapp.extensions import db
 from webapp.models import Payout, PayoutApproval, PayoutStatus
 from webapp.models.base import utcnow
-from webapp.payouts.gateway import provider_client
-from webapp.payouts.outcomes import describe
-from webapp.payouts.state import apply_invoice, move
-from webapp.payouts.timeline import add_event
+from webapp.payout_core.gateway import provider_client
+from webapp.payout_core.outcomes import describe
+from webapp.payout_core.state import apply_invoice, move
+from webapp.payout_core.timeline import add_event
 from webapp.provider.errors import Conflict, ProviderError
 
 log = logging.getLogger(__name__)

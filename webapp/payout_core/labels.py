@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from webapp.models import PayoutStatus
@@ -180,10 +179,3 @@ def resolution_text(code: str | None) -> tuple[str, str] | None:
     found = RESOLUTIONS.get((code or "").lower())
     return (str(found[0]), str(found[1])) if found else None
 
-
-def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(
-        status_label=status_label, status_badge=status_badge,
-        provider_status=provider_status_label, provider_error=provider_error,
-    )
-    app.jinja_env.globals.update(resolution_text=resolution_text, event_label=event_label)

@@ -16,8 +16,8 @@ from decimal import Decimal
 
 from flask import current_app
 
-from webapp.payouts.gateway import provider_client
-from webapp.payouts.money import LimitCheck, check_limits
+from webapp.payout_core.gateway import provider_client
+from webapp.payout_core.money import LimitCheck, check_limits
 from webapp.provider.types import PayoutService, Prerequest
 
 MAX_TTL_SECONDS = 60.0

@@ -23,21 +23,21 @@ from wtforms.validators import UUID, Optional
 from webapp.auth.access import roles_required
 from webapp.htmx import redirect_to, render_page
 from webapp.models import Payout, Role
-from webapp.payouts import bp
-from webapp.payouts.forms import PayoutFormBase, StartForm, build_payout_form
-from webapp.payouts.prerequest import (
+from webapp.new_payout import bp
+from webapp.new_payout.forms import PayoutFormBase, StartForm, build_payout_form
+from webapp.payout_core.create import PayoutDraft, payout_for_submission, submit_payout
+from webapp.payout_core.prerequest import (
     MethodGroup,
     ServiceChoice,
     fetch_prerequest,
     group_services,
 )
-from webapp.payouts.services import PayoutDraft, payout_for_submission, submit_payout
 from webapp.provider.errors import ProviderError
 from webapp.provider.types import Prerequest
 
 log = logging.getLogger(__name__)
 
-FULL_PAGE = "payouts/new.html"
+FULL_PAGE = "new_payout/new.html"
 
 
 class SubmitTargetForm(StartForm):
@@ -112,7 +112,7 @@ def new() -> str:
             _choose(page, answer, page.start.service.data)
             if page.chosen is not None and not page.service_missing:
                 page.form = _new_form(page, page.chosen)
-    return render_page(FULL_PAGE, "payouts/_services.html", page=page)
+    return render_page(FULL_PAGE, "new_payout/_services.html", page=page)
 
 
 def _already_submitted(token: str | None) -> Payout | None:
@@ -170,4 +170,4 @@ def _draft(form: PayoutFormBase) -> PayoutDraft:
 
 
 def _render_submit(page: NewPayoutPage) -> str:
-    return render_page(FULL_PAGE, "payouts/_service_form.html", page=page)
+    return render_page(FULL_PAGE, "new_payout/_service_form.html", page=page)

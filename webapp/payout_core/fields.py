@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Field, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from webapp.payouts.patterns import MAX_FIELD_LENGTH, ProviderPattern, compile_provider_pattern
+from webapp.payout_core.patterns import MAX_FIELD_LENGTH, ProviderPattern, compile_provider_pattern
 from webapp.provider.types import ServiceField
 
 FIELD_PREFIX = "field__"  # our names never clash with the provider's keys

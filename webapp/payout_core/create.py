@@ -8,17 +8,17 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
-from webapp.payouts.gateway import provider_client
-from webapp.payouts.outcomes import describe, fail_creation
-from webapp.payouts.recovery import resolve_creation
-from webapp.payouts.secrets import encrypt_fields, mask_fields
-from webapp.payouts.state import apply_invoice, move
-from webapp.payouts.timeline import add_event
+from webapp.payout_core.gateway import provider_client
+from webapp.payout_core.outcomes import describe, fail_creation
+from webapp.payout_core.recovery import resolve_creation
+from webapp.payout_core.secrets import encrypt_fields, mask_fields
+from webapp.payout_core.state import apply_invoice, move
+from webapp.payout_core.timeline import add_event
 from webapp.provider.errors import ProviderError, ValidationFailed
 from webapp.provider.types import PayoutService
 
@@ -94,18 +94,16 @@ def store_payout(draft: PayoutDraft, creator: User) -> tuple[Payout, bool]:
 
 
 def callback_url() -> str | None:
+    """Where the provider should post status changes: PAYMEGA_CALLBACK_URL, never guessed from
+    the request (a worker has none, and a proxied Host header must not choose it)."""
     configured = current_app.config.get("PAYMEGA_CALLBACK_URL")
-    if configured:
-        return str(configured)
-    if "callbacks.paymega" not in current_app.view_functions or not has_request_context():
-        return None
-    return url_for("callbacks.paymega", _external=True)
+    return str(configured) if configured else None
 
 
 def send_to_provider(payout: Payout) -> dict[str, str]:
     """POST the invoice once; returns provider field errors (422), else {}.
     Outcomes the provider hides (5xx, timeout, dropped connection, garbage) go to recovery."""
-    from webapp.payouts.invoice_request import invoice_request_for
+    from webapp.payout_core.invoice_request import invoice_request_for
 
     payout.attempts += 1
     db.session.commit()

@@ -79,14 +79,6 @@ def apply_callback_task(log_id: int) -> str:
     return in_app_context(apply_callback, log_id)
 
 
-@huey.task(traced=True)
-@traced
-def recover_payout_task(payout_id: int) -> None:
-    from webapp.payout_core.recovery import recover_payout
-
-    in_app_context(recover_payout, payout_id)
-
-
 @huey.periodic_task(crontab(minute="*"))
 @traced
 def sync_pass_task() -> None:

@@ -23,9 +23,6 @@ S = PayoutStatus
 FINAL_STATUSES: frozenset[PayoutStatus] = frozenset(
     {S.FAILED_TO_CREATE, S.REJECTED, S.PROCESSED, S.PARTIALLY_PROCESSED, S.FAILED}
 )
-UNKNOWN_STATUSES: frozenset[PayoutStatus] = frozenset(
-    {S.CREATION_UNKNOWN, S.PROCESSING_UNKNOWN}
-)
 PROVIDER_FINAL = {S.PROCESSED, S.PARTIALLY_PROCESSED, S.FAILED}
 
 TRANSITIONS: dict[PayoutStatus, frozenset[PayoutStatus]] = {

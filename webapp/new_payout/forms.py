@@ -147,9 +147,6 @@ class PayoutFormBase(FlaskForm):
             else:
                 self.form_errors.append(text)
 
-    def unchecked_fields(self) -> list[RecipientField]:
-        return [spec for spec in self.recipient_fields if spec.pattern_error]
-
 
 def _own_field_name(key: str) -> str | None:
     """`amount`, `currency`, `description`, `customer.email` → our field names."""

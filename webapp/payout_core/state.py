@@ -22,7 +22,6 @@ from webapp.provider.types import Invoice
 
 log = logging.getLogger(__name__)
 S = PayoutStatus
-AFTER_APPROVAL = {S.APPROVED, S.PROCESSING_UNKNOWN, S.PROCESSING}
 
 
 def move(

@@ -20,7 +20,7 @@ import requests
 from bench.common import Row, Samples
 from bench.desk import Desk
 from bench.env import SANDBOX_ACCOUNT
-from webapp import tasks
+from webapp.callbacks import routes as callback_routes
 from webapp.callbacks.services import apply_callback
 from webapp.callbacks.signature import sign
 from webapp.extensions import db, limiter
@@ -49,8 +49,8 @@ def run_callbacks(desk: Desk, n: int) -> list[Row]:
     secret = desk.app.config["PAYMEGA_SECRET_KEY"]
     client = desk.app.test_client()
     queued: list[int] = []
-    original = tasks.apply_callback_task
-    tasks.apply_callback_task = queued.append  # type: ignore[assignment]
+    original = callback_routes.apply_callback_task
+    callback_routes.apply_callback_task = queued.append  # type: ignore[assignment]
     accept_ms: list[float] = []
     try:
         started = time.perf_counter()
@@ -67,7 +67,7 @@ def run_callbacks(desk: Desk, n: int) -> list[Row]:
                 raise RuntimeError(f"callback answered {answer.status_code}: {answer.data!r}")
         accept_wall = time.perf_counter() - started
     finally:
-        tasks.apply_callback_task = original
+        callback_routes.apply_callback_task = original
     outcomes: Counter[str] = Counter()
     apply_ms: list[float] = []
     started = time.perf_counter()

@@ -53,7 +53,16 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
     if app.config["PROXY_HOPS"]:
         _trust_proxies(app, app.config["PROXY_HOPS"])
 
-    from webapp import extensions, formatting, htmx, i18n, navigation, observability, security
+    from webapp import (
+        extensions,
+        formatting,
+        htmx,
+        i18n,
+        navigation,
+        observability,
+        queue,
+        security,
+    )
 
     observability.init_app(app)  # first: request ids and log handlers for everything after
 
@@ -72,6 +81,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
     security.init_app(app)
     navigation.init_app(app)
     formatting.init_app(app)
+    queue.init_app(app)
 
     from webapp.blueprints import register_blueprints
 

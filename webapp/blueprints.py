@@ -31,13 +31,11 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(batches_bp)
 
-    from webapp import tasks
     from webapp.callbacks import bp as callbacks_bp
     from webapp.payouts.cli import payouts_cli
 
     app.register_blueprint(callbacks_bp)
     app.cli.add_command(payouts_cli)
-    tasks.init_app(app)
 
     from webapp import audit, errors
     from webapp.admin import bp as admin_bp

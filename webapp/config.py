@@ -17,6 +17,13 @@ DEMO_SECRET_KEY = "demo-only-secret-key-not-for-production"  # noqa: S105 (demo 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
+def _state_dir() -> Path:
+    """Where a production install keeps its own state by default: outside the code checkout
+    (the XDG state directory of the user running the app)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "payouts-desk"
+
+
 class ConfigError(RuntimeError):
     """Raised at start-up when a setting is missing or wrong; the message names the variable."""
 
@@ -44,6 +51,9 @@ class Config:
     SECRET_KEY: str | None = None
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None
+    # The task queue's SQLite file when REDIS_URL is not set (Redis holds the queue otherwise).
+    TASK_QUEUE_PATH: str | None = None
+    TASKS_IMMEDIATE: bool | None = None  # run background jobs inline; on by default in testing
     PAYMEGA_API_URL: str | None = None
     PAYMEGA_PUBLIC_KEY: str | None = None
     PAYMEGA_ACCOUNT_ID: str | None = None
@@ -66,6 +76,7 @@ class Config:
             SECRET_KEY=_env("SECRET_KEY"),
             DATABASE_URL=_env("DATABASE_URL"),
             REDIS_URL=_env("REDIS_URL"),
+            TASK_QUEUE_PATH=_env("TASK_QUEUE_PATH"),
             PAYMEGA_API_URL=_env("PAYMEGA_API_URL"),
             PAYMEGA_PUBLIC_KEY=_env("PAYMEGA_PUBLIC_KEY"),
             PAYMEGA_ACCOUNT_ID=_env("PAYMEGA_ACCOUNT_ID"),
@@ -125,6 +136,9 @@ class Config:
         if database_url.startswith("postgresql://"):
             database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
         secure_cookies = self.APP_MODE == "production"
+        queue_home = INSTANCE_DIR if self.is_relaxed else _state_dir()
+        immediate = (self.APP_MODE == "testing" if self.TASKS_IMMEDIATE is None
+                     else bool(self.TASKS_IMMEDIATE))
         settings: dict[str, Any] = {
             "APP_MODE": self.APP_MODE,
             "TESTING": self.APP_MODE == "testing",
@@ -132,6 +146,8 @@ class Config:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
             "REDIS_URL": self.REDIS_URL,
+            "TASK_QUEUE_PATH": self.TASK_QUEUE_PATH or str(queue_home / "huey.sqlite"),
+            "TASKS_IMMEDIATE": immediate,
             "PAYMEGA_API_URL": (self.PAYMEGA_API_URL or SANDBOX_DEFAULT_URL).rstrip("/"),
             "PAYMEGA_PUBLIC_KEY": self.PAYMEGA_PUBLIC_KEY or SANDBOX_PUBLIC_KEY,
             "PAYMEGA_ACCOUNT_ID": self.PAYMEGA_ACCOUNT_ID or SANDBOX_ACCOUNT_ID,

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import os
 
-from webapp.config import Config
-from webapp.observability.logging import configure_logging, register_app_secrets
-from webapp.tasks import huey
+from webapp import create_app, queue
+from webapp.observability.logging import configure_logging
 
 
 def main() -> None:
     # The worker serves no /metrics; it must not write into the web processes' metric files.
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    settings = Config.from_env().resolve()
-    register_app_secrets(settings)
-    configure_logging(settings["LOG_FORMAT"], settings["LOG_LEVEL"], force=True)
-    consumer = huey.create_consumer(workers=2, worker_type="thread", periodic=True)
+    app = create_app()  # settings from the environment, the queue configured from them
+    configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"], force=True)
+    queue.bind_worker_app(app)
+    consumer = queue.queued.create_consumer(workers=2, worker_type="thread", periodic=True)
     consumer.run()
 
 

@@ -150,7 +150,8 @@ def test_a_request_id_follows_the_request_into_provider_calls_and_jobs(
 
 
 def test_jobs_run_under_the_id_of_the_request_that_queued_them() -> None:
-    from webapp.tasks import _stamp_request_id, apply_callback_task, traced
+    from webapp.callbacks.services import apply_callback_task
+    from webapp.queue import _stamp_request_id, traced
 
     queued = apply_callback_task.s(1)
     with context.bound("queued-by-request-1"):

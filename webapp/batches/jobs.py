@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
+from huey import crontab
 from sqlalchemy import or_, select, update
 
 from webapp.audit import record
@@ -24,6 +25,7 @@ from webapp.extensions import db
 from webapp.models import Batch, BatchRow, BatchStatus, RowState
 from webapp.models.base import utcnow
 from webapp.payout_core.recovery import recover_payout
+from webapp.queue import job, on_worker_start, periodic
 
 log = logging.getLogger(__name__)
 B = BatchStatus
@@ -126,8 +128,6 @@ def finish(batch_id: int) -> str:
 
 def resume_batches() -> list[int]:
     """Approved or running batches nobody works on (the worker restarted): run them again."""
-    from webapp.tasks import run_batch_task
-
     now = utcnow()
     ids = list(db.session.scalars(select(Batch.id).where(or_(
         Batch.status == B.APPROVED.value,
@@ -138,3 +138,19 @@ def resume_batches() -> list[int]:
         log.info("resuming batch %s", batch_id)
         run_batch_task(batch_id)
     return ids
+
+
+# An approved batch's rows become payouts in the background; safe to run again.
+run_batch_task = job()(run_batch)
+
+
+@periodic(crontab(minute="*"))
+def resume_batches_task() -> None:
+    """Batches whose runner died (a restart) or that wait on unknown outcomes go on."""
+    resume_batches()
+
+
+@on_worker_start
+def resume_batches_on_startup() -> None:
+    """A restarted worker picks up batches at once (those whose lease has run out)."""
+    resume_batches()

@@ -39,6 +39,7 @@ from webapp.batches.files import (
     template_xlsx,
 )
 from webapp.batches.forms import ReuploadForm, UploadForm
+from webapp.batches.jobs import run_batch_task
 from webapp.batches.parsing import FileRejected
 from webapp.batches.retry import refresh_outcomes, retry_failed, retryable_rows
 from webapp.batches.services import (
@@ -316,8 +317,6 @@ def submit(batch_id: int) -> Response:
 @roles_required(Role.MANAGER)
 @step_up_required(back=lambda batch_id: url_for("batches.detail", batch_id=batch_id))
 def approve(batch_id: int) -> Response:
-    from webapp.tasks import run_batch_task
-
     try:
         outcome = approve_batch(batch_id, current_user._get_current_object(),
                                 request.form.get("fingerprint", ""))
@@ -350,8 +349,6 @@ def reject(batch_id: int) -> Response:
 @bp.route("/<int:batch_id>/retry", methods=["POST"])
 @roles_required(*WRITERS)
 def retry(batch_id: int) -> Response:
-    from webapp.tasks import run_batch_task
-
     batch = visible_batch_or_404(current_user, batch_id)
     count = retry_failed(batch, current_user._get_current_object())
     if count:

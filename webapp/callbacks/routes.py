@@ -7,7 +7,7 @@ import logging
 from flask import Response, current_app, request
 
 from webapp.callbacks import bp
-from webapp.callbacks.services import UnreadableCallback, accept
+from webapp.callbacks.services import UnreadableCallback, accept, apply_callback_task
 from webapp.callbacks.signature import is_valid
 from webapp.extensions import csrf, limiter
 
@@ -32,7 +32,5 @@ def paymega() -> Response:
         log.warning("signed callback not readable: %s", exc)
         return Response("unreadable", status=400, mimetype="text/plain")
     if accepted.log_id is not None and accepted.outcome == "received":
-        from webapp.tasks import apply_callback_task
-
         apply_callback_task(accepted.log_id)
     return Response(accepted.outcome, status=200, mimetype="text/plain")

@@ -18,6 +18,7 @@ from webapp.payout_core.recovery import recover_payout
 from webapp.payout_core.state import apply_invoice
 from webapp.provider.errors import ProviderError
 from webapp.provider.parsing import parse_invoice
+from webapp.queue import job
 
 log = logging.getLogger(__name__)
 
@@ -93,3 +94,7 @@ def apply_callback(log_id: int) -> str:
     entry.outcome = "applied" if moved else "no_change"
     db.session.commit()
     return entry.outcome
+
+
+# Applied in the background (inline under TASKS_IMMEDIATE); a failed read is tried again.
+apply_callback_task = job(retries=3, retry_delay=5)(apply_callback)

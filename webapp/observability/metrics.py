@@ -53,10 +53,11 @@ class _ScrapeTime(Collector):
         for other, count in rows.items():  # a status no longer in the enum still shows
             payouts.add_metric([str(other)], count)
         yield payouts
+        depth_of_queue = current_app.extensions.get("queue_depth")
+        if depth_of_queue is None:
+            return
         try:
-            from webapp.tasks import huey
-
-            depth = huey.pending_count()
+            depth = depth_of_queue()
         except Exception as error:  # the queue's store is down: say so in the log, not here
             log.warning("queue depth unavailable: %s", type(error).__name__)
             return

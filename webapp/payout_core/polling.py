@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from huey import crontab
 from sqlalchemy import select
 
 from webapp.extensions import db
@@ -12,6 +13,7 @@ from webapp.models import Payout
 from webapp.models.base import utcnow
 from webapp.models.status import FINAL_STATUSES
 from webapp.payout_core.recovery import recover_payout
+from webapp.queue import periodic
 
 MIN_INTERVAL = timedelta(seconds=15)
 MAX_INTERVAL = timedelta(minutes=15)
@@ -67,3 +69,9 @@ def run_sync_pass(*, force: bool = False) -> SyncReport:
         after = db.session.scalar(select(Payout.status).where(Payout.id == payout_id))
         changed += before != after
     return SyncReport(checked=len(ids), changed=changed)
+
+
+@periodic(crontab(minute="*"))
+def sync_pass_task() -> None:
+    """The polling backstop: every non-final payout that is due, by a schedule that backs off."""
+    run_sync_pass()

@@ -46,7 +46,7 @@ def register_blueprints(app: Flask) -> None:
     app.cli.add_command(users_cli)
 
     from webapp.checks import check
-    from webapp.observability import bp as observability_bp
+    from webapp.observability.health import bp as observability_bp
 
     app.register_blueprint(observability_bp)
     app.cli.add_command(check)

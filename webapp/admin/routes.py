@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from webapp.admin import bp, guarded, limits
+from webapp.admin import guarded, limits
 from webapp.admin.forms import (
     ActionForm,
     AuditFilterForm,
@@ -32,13 +32,14 @@ from webapp.admin.security_forms import LimitForm
 from webapp.audit import ACTION_LABELS, action_label, record, user_target
 from webapp.auth import services
 from webapp.auth.access import roles_required
-from webapp.auth.routes import start_session
 from webapp.auth.services import AccountError
-from webapp.auth.sessions import active_sessions, end_all
+from webapp.auth.sessions import active_sessions, end_all, start_session
 from webapp.auth.stepup import step_up_required
 from webapp.extensions import db
 from webapp.htmx import redirect_to, render_page
 from webapp.models import AuditEvent, ChangeStatus, PendingChange, Role, User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _me() -> User:

@@ -1,7 +1,8 @@
 """Managers approve or reject other people's payouts."""
 
-from flask import Blueprint
+from webapp.approvals.routes import bp
 
-bp = Blueprint("approvals", __name__, url_prefix="/approvals")
+# What other features may import: the approval limits and the payout fingerprint.
+PUBLIC_MODULES = ("services", "fingerprint")
 
-from webapp.approvals import routes  # noqa: E402, F401
+__all__ = ["PUBLIC_MODULES", "bp"]

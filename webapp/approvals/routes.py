@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import flash, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from webapp.approvals import bp
 from webapp.approvals.fingerprint import fingerprint_of
 from webapp.approvals.queue import QueueFilters, filter_choices, totals, waiting_payouts
 from webapp.approvals.services import ApprovalRefused, approve, reject
@@ -16,6 +15,8 @@ from webapp.auth.access import roles_required
 from webapp.auth.stepup import step_up_required
 from webapp.htmx import redirect_to, render_page
 from webapp.models import Role
+
+bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 
 
 def _filters() -> QueueFilters:

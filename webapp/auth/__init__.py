@@ -1,21 +1,14 @@
 """Sign-in, sign-out, the profile page and the role guard."""
 
-from flask import Blueprint, g
-from flask_babel import refresh
+from webapp.auth import security_audit
+from webapp.auth.access import role_label
+from webapp.auth.routes import bp
 
-bp = Blueprint("auth", __name__)
-
-
-@bp.before_app_request
-def _identify_from_this_request() -> None:
-    """Forget the user and locale cached in `g` by an earlier request sharing this app context
-    (as test clients do), so every request is judged by its own cookie, token and headers."""
-    g.pop("_login_user", None)
-    refresh()
-
-
-# Imported after the hook above so their own before-request guards run after it.
-from webapp.auth import routes, security_audit  # noqa: E402, F401
-from webapp.auth.access import role_label  # noqa: E402
-
+assert security_audit.SECURITY_ACTION_LABELS  # importing it adds the audit labels
 bp.add_app_template_global(role_label, "role_label")
+
+# What other features may import: the role and step-up guards, accounts and sessions,
+# the second factor, the password rule; routes and the rest stay inside.
+PUBLIC_MODULES = ("access", "stepup", "cooling", "services", "sessions", "twofactor", "forms")
+
+__all__ = ["PUBLIC_MODULES", "bp"]

@@ -18,24 +18,36 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from flask_login import current_user, login_user, logout_user
+from flask_babel import ngettext, refresh
+from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from webapp.audit import record, user_target
-from webapp.auth import bp, throttle
+from webapp.auth import throttle
 from webapp.auth.access import ANY_ROLE, roles_required
 from webapp.auth.forms import ChangePasswordForm, LoginForm, PreferencesForm
 from webapp.auth.passwords import verify_password
 from webapp.auth.services import find_user, set_password
 from webapp.auth.sessions import (
     active_sessions,
+    clear_session,
     current_session,
     end_all,
     end_session,
-    open_session,
+    start_session,
 )
 from webapp.auth.stepup import mark_fresh
 from webapp.auth.twofactor import (
@@ -59,6 +71,17 @@ from webapp.i18n import LANGUAGE_SESSION_KEY
 from webapp.models import User
 from webapp.models.base import utcnow
 
+bp = Blueprint("auth", __name__)
+
+
+@bp.before_app_request
+def _identify_from_this_request() -> None:
+    """Forget the user and locale cached in `g` by an earlier request sharing this app context
+    (as test clients do), so every request is judged by its own cookie, token and headers.
+    Registered first in this module, so the guards below run after it."""
+    g.pop("_login_user", None)
+    refresh()
+
 PENDING_KEY = "pending_second_factor"
 # The password step is good for this long; then the password must be typed again.
 PENDING_SECONDS = 300
@@ -70,22 +93,6 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for("main.dashboard")
-
-
-def start_session(user: User) -> None:
-    """A fresh session for `user`: nothing from before sign-in survives except the language."""
-    clear_session()
-    open_session(user)
-    db.session.commit()
-    login_user(user, remember=False)
-    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
-
-
-def clear_session() -> None:
-    language = session.get(LANGUAGE_SESSION_KEY)
-    session.clear()
-    if language:
-        session[LANGUAGE_SESSION_KEY] = language
 
 
 def _await_second_factor(user: User) -> Response:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, has_request_context, request
-from flask_login import current_user
+from flask import current_app, has_request_context, request, session
+from flask_login import current_user, login_user
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
+from webapp.i18n import LANGUAGE_SESSION_KEY
 from webapp.models import User, UserSession
 from webapp.models.base import utcnow
 
@@ -96,3 +97,19 @@ def end_all(user: User, reason: str) -> int:
         .values(ended_at=utcnow(), end_reason=reason[:32])
         .execution_options(synchronize_session=False)
     ).rowcount
+
+
+def start_session(user: User) -> None:
+    """A fresh session for `user`: nothing from before sign-in survives except the language."""
+    clear_session()
+    open_session(user)
+    db.session.commit()
+    login_user(user, remember=False)
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
+
+
+def clear_session() -> None:
+    language = session.get(LANGUAGE_SESSION_KEY)
+    session.clear()
+    if language:
+        session[LANGUAGE_SESSION_KEY] = language

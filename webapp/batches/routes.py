@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask import Response, flash, request, url_for
+from flask import Blueprint, Response, flash, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,7 +20,6 @@ from werkzeug.datastructures import MultiDict
 
 from webapp.auth.access import roles_required
 from webapp.auth.stepup import step_up_required
-from webapp.batches import bp
 from webapp.batches.approval import (
     BatchRefused,
     approve_batch,
@@ -62,6 +61,8 @@ from webapp.payout_core.money import AmountError, parse_amount
 from webapp.payout_core.prerequest import MethodGroup, fetch_prerequest, group_services
 from webapp.provider.errors import ProviderError
 from webapp.provider.types import PayoutService
+
+bp = Blueprint("batches", __name__, url_prefix="/batches")
 
 log = logging.getLogger(__name__)
 WRITERS = (Role.OPERATOR, Role.MANAGER)

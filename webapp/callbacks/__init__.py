@@ -1,7 +1,5 @@
 """The provider's signed status callbacks."""
 
-from flask import Blueprint
+from webapp.callbacks.routes import bp
 
-bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
-
-from webapp.callbacks import routes  # noqa: E402, F401
+__all__ = ["bp"]

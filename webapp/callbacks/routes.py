@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, current_app, request
+from flask import Blueprint, Response, current_app, request
 
-from webapp.callbacks import bp
 from webapp.callbacks.services import UnreadableCallback, accept, apply_callback_task
 from webapp.callbacks.signature import is_valid
 from webapp.extensions import csrf, limiter
+
+bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
 
 log = logging.getLogger(__name__)
 MAX_BODY = 256 * 1024

@@ -1,7 +1,5 @@
 """The dashboard."""
 
-from flask import Blueprint
+from webapp.main.routes import bp
 
-bp = Blueprint("main", __name__)
-
-from webapp.main import routes  # noqa: E402, F401
+__all__ = ["bp"]

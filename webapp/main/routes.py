@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 from webapp.auth.access import ANY_ROLE, roles_required
 from webapp.extensions import db
 from webapp.i18n import LANGUAGE_SESSION_KEY
-from webapp.main import bp
 from webapp.main.chart import bar_chart
 from webapp.main.dashboard import (
     TO_FIX,
@@ -25,6 +24,8 @@ from webapp.main.dashboard import (
     period_totals,
 )
 from webapp.models import Role
+
+bp = Blueprint("main", __name__)
 
 
 @bp.route("/")

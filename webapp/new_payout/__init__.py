@@ -1,7 +1,9 @@
 """New payout: pick currency and amount, choose a provider service, fill its recipient form."""
 
-from flask import Blueprint
+from webapp.new_payout.routes import bp
 
-bp = Blueprint("new_payout", __name__, url_prefix="/payouts")
+# What other features may import: the recipient form built from a provider service
+# (batches validate their rows with it).
+PUBLIC_MODULES = ("forms",)
 
-from webapp.new_payout import routes  # noqa: E402, F401
+__all__ = ["PUBLIC_MODULES", "bp"]

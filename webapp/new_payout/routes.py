@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,7 +23,6 @@ from wtforms.validators import UUID, Optional
 from webapp.auth.access import roles_required
 from webapp.htmx import redirect_to, render_page
 from webapp.models import Payout, Role
-from webapp.new_payout import bp
 from webapp.new_payout.forms import PayoutFormBase, StartForm, build_payout_form
 from webapp.payout_core.create import PayoutDraft, payout_for_submission, submit_payout
 from webapp.payout_core.prerequest import (
@@ -34,6 +33,8 @@ from webapp.payout_core.prerequest import (
 )
 from webapp.provider.errors import ProviderError
 from webapp.provider.types import Prerequest
+
+bp = Blueprint("new_payout", __name__, url_prefix="/payouts")
 
 log = logging.getLogger(__name__)
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
-
-bp = Blueprint("observability", __name__)
+from flask import Flask
 
 
 def init_app(app: Flask) -> None:
     from webapp.observability import health, logging, metrics
 
-    assert health.healthz  # importing it adds the routes to `bp`
+    assert health.bp  # the probes and /metrics, registered with the other blueprints
     logging.init_app(app)
     metrics.init_app(app)

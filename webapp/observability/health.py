@@ -11,13 +11,14 @@ import logging
 import time
 
 import requests
-from flask import Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_login import current_user
 from sqlalchemy import text
 
 from webapp.extensions import db
-from webapp.observability import bp
 from webapp.observability.metrics import scrape
+
+bp = Blueprint("observability", __name__)
 
 log = logging.getLogger(__name__)
 PROBE_TIMEOUT = (1.0, 2.0)  # connect, read: a probe must answer well inside the LB's timeout

@@ -8,12 +8,12 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
 from webapp.payout_core.gateway import provider_client
+from webapp.payout_core.invoice_request import callback_url, invoice_request_for
 from webapp.payout_core.outcomes import describe, fail_creation
 from webapp.payout_core.recovery import resolve_creation
 from webapp.payout_core.secrets import encrypt_fields, mask_fields
@@ -93,18 +93,9 @@ def store_payout(draft: PayoutDraft, creator: User) -> tuple[Payout, bool]:
     return payout, True
 
 
-def callback_url() -> str | None:
-    """Where the provider should post status changes: PAYMEGA_CALLBACK_URL, never guessed from
-    the request (a worker has none, and a proxied Host header must not choose it)."""
-    configured = current_app.config.get("PAYMEGA_CALLBACK_URL")
-    return str(configured) if configured else None
-
-
 def send_to_provider(payout: Payout) -> dict[str, str]:
     """POST the invoice once; returns provider field errors (422), else {}.
     Outcomes the provider hides (5xx, timeout, dropped connection, garbage) go to recovery."""
-    from webapp.payout_core.invoice_request import invoice_request_for
-
     payout.attempts += 1
     db.session.commit()
     try:

@@ -1,6 +1,9 @@
-"""Turning a stored payout into the provider's create request (same reference_id every time)."""
+"""Turning a stored payout into the provider's create request (same reference_id every time),
+with the callback URL from the settings."""
 
 from __future__ import annotations
+
+from flask import current_app
 
 from webapp.models import Payout
 from webapp.payout_core.secrets import decrypt_fields
@@ -26,3 +29,10 @@ def invoice_request_for(payout: Payout, callback_url: str | None) -> InvoiceRequ
         metadata={"payout_id": str(payout.id)},
         auto_process=False,
     )
+
+
+def callback_url() -> str | None:
+    """Where the provider should post status changes: PAYMEGA_CALLBACK_URL, never guessed from
+    the request (a worker has none, and a proxied Host header must not choose it)."""
+    configured = current_app.config.get("PAYMEGA_CALLBACK_URL")
+    return str(configured) if configured else None

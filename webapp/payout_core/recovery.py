@@ -20,7 +20,9 @@ from webapp.models import Payout, PayoutStatus
 from webapp.models.base import utcnow
 from webapp.models.status import FINAL_STATUSES
 from webapp.payout_core.gateway import provider_client
+from webapp.payout_core.invoice_request import callback_url, invoice_request_for
 from webapp.payout_core.outcomes import describe, fail_creation
+from webapp.payout_core.processing import claim_process_request, send_process_request
 from webapp.payout_core.state import apply_invoice, move
 from webapp.payout_core.timeline import add_event
 from webapp.provider.errors import Conflict, ProviderError
@@ -57,9 +59,6 @@ def _note_check(payout: Payout, error: str | None) -> None:
 
 def resolve_creation(payout_id: int) -> None:
     """Find the invoice by reference_id; adopt it, or create it again when absent."""
-    from webapp.payout_core.create import callback_url
-    from webapp.payout_core.invoice_request import invoice_request_for
-
     client = provider_client()
     error: str | None = None
     for attempt in range(_attempts()):
@@ -91,8 +90,6 @@ def resolve_creation(payout_id: int) -> None:
 
 def resolve_processing(payout_id: int) -> None:
     """Read the invoice; adopt its status, or re-ask for processing if it is still `created`."""
-    from webapp.payout_core.processing import claim_process_request, send_process_request
-
     payout = db.session.get(Payout, payout_id, populate_existing=True)
     if payout is None or payout.status_enum not in {S.APPROVED, S.PROCESSING_UNKNOWN}:
         return

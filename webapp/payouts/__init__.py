@@ -1,7 +1,9 @@
 """Payouts: the list, its export, each payout's page, the attention list and resubmission."""
 
-from flask import Blueprint
+from webapp.payouts.routes import bp
 
-bp = Blueprint("payouts", __name__, url_prefix="/payouts")
+# What other features may import: the list queries and filters (the dashboard) and the
+# spreadsheet formula guard of the export (batch error files).
+PUBLIC_MODULES = ("listing", "list_filters", "export")
 
-from webapp.payouts import routes  # noqa: E402, F401
+__all__ = ["PUBLIC_MODULES", "bp"]

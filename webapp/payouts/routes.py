@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from flask import abort, flash, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -30,7 +30,6 @@ from webapp.payout_core.recovery import recover_payout
 from webapp.payout_core.scope import visible_payout_or_404
 from webapp.payout_core.secrets import decrypt_fields
 from webapp.payout_core.timeline import add_event
-from webapp.payouts import bp
 from webapp.payouts.detail import detail_context
 from webapp.payouts.export import ExportJob, csv_lines, xlsx_chunks
 from webapp.payouts.list_filters import PayoutFilterForm
@@ -42,6 +41,8 @@ from webapp.payouts.listing import (
     filtered_payouts,
 )
 from webapp.provider.types import PayoutService
+
+bp = Blueprint("payouts", __name__, url_prefix="/payouts")
 
 ALL_ROLES = (Role.OPERATOR, Role.MANAGER, Role.ADMIN, Role.AUDITOR)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

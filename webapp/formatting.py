@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from babel.numbers import get_currency_symbol, parse_pattern
@@ -11,6 +11,7 @@ from flask import Flask
 from flask_babel import format_datetime, get_locale
 from markupsafe import Markup, escape
 
+from webapp.models.base import as_utc
 from webapp.payout_core.labels import (
     event_label,
     provider_error,
@@ -44,17 +45,13 @@ def format_money(amount: Decimal | None, currency: str) -> str:
 def format_when(moment: datetime | None, style: str = "medium") -> str:
     if moment is None:
         return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return format_datetime(moment, style)
+    return format_datetime(as_utc(moment), style)
 
 
 def iso_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.isoformat()
+    return as_utc(moment).isoformat()
 
 
 def time_tag(moment: datetime | None) -> Markup:

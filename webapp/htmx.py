@@ -1,20 +1,20 @@
-"""The one place that decides fragment vs full page, and how to redirect an htmx request."""
+"""The one place that decides fragment vs full page, and how to redirect an htmx request.
+
+The HX-* headers are read through htmx-flask's `request.htmx` (installed on the app in
+create_app); nothing else in the app looks at those headers."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, redirect, render_template, request
+from flask import Flask, Response, redirect, render_template
+from htmx_flask import request
 
 
 def is_partial_request() -> bool:
     """True for an htmx request that wants a fragment: not boosted, not a history restore."""
-    headers = request.headers
-    return (
-        headers.get("HX-Request") == "true"
-        and headers.get("HX-Boosted") != "true"
-        and headers.get("HX-History-Restore-Request") != "true"
-    )
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def render_page(full: str, partial: str, **context: Any) -> str:
@@ -24,7 +24,7 @@ def render_page(full: str, partial: str, **context: Any) -> str:
 
 def redirect_to(url: str) -> Response:
     """303 for a plain form post; `HX-Redirect` for htmx, which would otherwise swap the page."""
-    if request.headers.get("HX-Request") == "true":
+    if request.htmx:
         response = Response(status=204)
         response.headers["HX-Redirect"] = url
         return response

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from webapp.admin import limits
 from webapp.audit import record, user_target
 from webapp.auth import services, twofactor
-from webapp.auth.sessions import as_utc, end_all
+from webapp.auth.sessions import end_all
 from webapp.extensions import db
 from webapp.models import ChangeKind, ChangeStatus, PendingChange, Role, User
 from webapp.models.base import utcnow
@@ -53,7 +53,7 @@ def request_change(kind: ChangeKind, target: User, payload: dict[str, Any], acto
         PendingChange.kind == kind.value, PendingChange.target_user_id == target.id,
         PendingChange.status == ChangeStatus.PENDING.value)).all()
     for change in same:
-        if change.payload == payload and as_utc(change.expires_at) > utcnow():
+        if change.payload == payload and change.expires_at > utcnow():
             return change
     change = PendingChange(kind=kind.value, target=target, payload=payload,
                            requested_by_id=actor.id, expires_at=utcnow() + LIFETIME)
@@ -135,7 +135,7 @@ def confirm(change: PendingChange, actor: User, now: datetime | None = None) -> 
         raise _refuse(change, actor, "own_account")
     if change.status != ChangeStatus.PENDING.value:
         raise _refuse(change, actor, "not_pending")
-    if as_utc(change.expires_at) <= now:
+    if change.expires_at <= now:
         expire(change)
         raise GuardRefused("expired")
     won = db.session.execute(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from webapp.auth.sessions import as_utc
 from webapp.models import User
 from webapp.models.base import utcnow
 
@@ -16,9 +15,9 @@ def makers_in_cooling(user: User, now: datetime | None = None) -> set[int]:
     """Ids of the admins who created or promoted `user` less than 24 hours ago."""
     now = now or utcnow()
     makers: set[int | None] = set()
-    if user.created_at is not None and now - as_utc(user.created_at) < COOLING:
+    if user.created_at is not None and now - user.created_at < COOLING:
         makers.add(user.created_by_id)
-    if user.promoted_at is not None and now - as_utc(user.promoted_at) < COOLING:
+    if user.promoted_at is not None and now - user.promoted_at < COOLING:
         makers.update({user.promoted_by_id, user.promotion_confirmed_by_id})
     return {maker for maker in makers if maker is not None}
 

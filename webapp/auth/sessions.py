@@ -6,7 +6,7 @@ password, disabling or an admin end every row of the user at once.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user, login_user
@@ -20,11 +20,6 @@ from webapp.models.base import utcnow
 
 # last_seen_at is written at most this often, so reading pages does not mean writing rows.
 TOUCH_EVERY = timedelta(minutes=1)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite gives naive datetimes back; every stored time is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _idle_limit() -> timedelta:
@@ -54,9 +49,9 @@ def find_active(user_id: int, token: str, now: datetime | None = None) -> UserSe
     if row is None or row.user_id != user_id or row.ended_at is not None:
         return None
     now = now or utcnow()
-    if now - as_utc(row.last_seen_at) > _idle_limit():
+    if now - row.last_seen_at > _idle_limit():
         return None
-    if now - as_utc(row.last_seen_at) > TOUCH_EVERY:
+    if now - row.last_seen_at > TOUCH_EVERY:
         row.last_seen_at = now
         db.session.commit()
     return row

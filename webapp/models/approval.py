@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
-from webapp.models.base import utcnow
+from webapp.models.base import UTCDateTime, utcnow
 from webapp.models.payout import MONEY
 from webapp.models.user import User
 
@@ -28,7 +28,7 @@ class ApprovalLimit(db.Model):
     currency: Mapped[str] = mapped_column(String(8))
     max_amount: Mapped[Decimal] = mapped_column(MONEY)
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
@@ -45,6 +45,6 @@ class PayoutApproval(db.Model):
     payout_id: Mapped[int] = mapped_column(ForeignKey("payouts.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     payout_version: Mapped[int]
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")

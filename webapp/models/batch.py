@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
-from webapp.models.base import utcnow
+from webapp.models.base import UTCDateTime, utcnow
 from webapp.models.payout import MONEY, Payout
 from webapp.models.user import User
 
@@ -68,20 +67,20 @@ class Batch(db.Model):
     errors_summary: Mapped[list[str] | None] = mapped_column(JSON)  # file-level messages
 
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+        UTCDateTime(), default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    rejected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rejection_reason: Mapped[str | None] = mapped_column(String(1024))
     # Bumped on every re-upload; approvals and fingerprints are bound to it.
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The running job's lease: another runner may take over only after it expires.
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
@@ -147,6 +146,6 @@ class BatchApproval(db.Model):
                                           index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     batch_version: Mapped[int]
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")

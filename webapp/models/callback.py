@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
-from webapp.models.base import utcnow
+from webapp.models.base import UTCDateTime, utcnow
 
 
 class CallbackLog(db.Model):
     __tablename__ = "callback_logs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     body_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     raw_body: Mapped[str] = mapped_column(Text)
     invoice_id: Mapped[str | None] = mapped_column(String(64), index=True)

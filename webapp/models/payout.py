@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
-from webapp.models.base import utcnow
+from webapp.models.base import UTCDateTime, utcnow
 from webapp.models.status import FINAL_STATUSES, PayoutStatus
 from webapp.models.user import User
 
@@ -56,14 +55,14 @@ class Payout(db.Model):
     description: Mapped[str | None] = mapped_column(String(1024))
 
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        UTCDateTime(), default=utcnow, onupdate=utcnow
     )
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    rejected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rejection_reason: Mapped[str | None] = mapped_column(String(1024))
 
     provider_invoice_id: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -72,7 +71,7 @@ class Payout(db.Model):
     provider_updated: Mapped[int | None] = mapped_column(Integer)  # provider's `updated` epoch
     provider_payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     last_error: Mapped[str | None] = mapped_column(String(1024))
-    last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped on every change of what would be paid; approvals are bound to it (fingerprint).
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -113,7 +112,7 @@ class PayoutEvent(db.Model):
     payout_id: Mapped[int] = mapped_column(
         ForeignKey("payouts.id", ondelete="CASCADE"), index=True
     )
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(48))
     status_from: Mapped[str | None] = mapped_column(String(32))

@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
-from webapp.models.base import utcnow
+from webapp.models.base import UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):
@@ -32,16 +32,16 @@ class User(UserMixin, db.Model):
     # Operators see their own payouts and their team's; None means a team of one.
     team: Mapped[str | None] = mapped_column(String(64), index=True)
     disabled: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Two-factor sign-in: the TOTP secret encrypted at rest (webapp/crypto.py), when it was
     # switched on, and the last accepted time step (a code is never accepted twice).
     totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
-    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # The last grant of manager/admin: who asked, who confirmed (the 24-hour cooling rule).
-    promoted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     promoted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     promotion_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

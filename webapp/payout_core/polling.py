@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from huey import crontab
 from sqlalchemy import select
@@ -25,12 +25,6 @@ def check_interval(age: timedelta) -> timedelta:
     return min(MAX_INTERVAL, max(MIN_INTERVAL, age / 10))
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def due_payout_ids(now: datetime | None = None, *, force: bool = False,
                    limit: int = 1000) -> list[int]:
     now = now or utcnow()
@@ -42,11 +36,11 @@ def due_payout_ids(now: datetime | None = None, *, force: bool = False,
     ).all()
     due = []
     for payout_id, updated_at, last_checked, status in rows:
-        checked = _aware(last_checked)
+        checked = last_checked
         if force or checked is None or status in UNKNOWN:
             due.append(payout_id)
             continue
-        age = now - (_aware(updated_at) or now)
+        age = now - (updated_at or now)
         if now - checked >= check_interval(age):
             due.append(payout_id)
     return due

@@ -134,7 +134,7 @@ def recover_payout(payout_id: int) -> None:
     payout = db.session.get(Payout, payout_id, populate_existing=True)
     if payout is None or payout.status_enum in FINAL_STATUSES:
         return
-    stale = (utcnow() - _aware(payout.updated_at)) > grace_period()
+    stale = (utcnow() - payout.updated_at) > grace_period()
     status = payout.status_enum
     if status == S.AWAITING_APPROVAL and payout.provider_invoice_id is None:
         if not stale:
@@ -150,9 +150,3 @@ def recover_payout(payout_id: int) -> None:
         resolve_processing(payout_id)
     elif status in {S.PROCESSING, S.AWAITING_APPROVAL}:
         sync_payout(payout_id)
-
-
-def _aware(moment):  # SQLite returns naive datetimes for timezone-aware columns
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

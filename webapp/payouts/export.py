@@ -17,7 +17,7 @@ import io
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from sqlalchemy.orm import aliased
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
+from webapp.models.base import as_utc
 from webapp.payout_core.labels import status_label
 from webapp.payout_core.money import currency_precision, quantize
 from webapp.payouts.listing import Cursor, newest_first
@@ -89,9 +90,7 @@ class ExportJob:
             after = Cursor(batch[-1].created_at, batch[-1].id)
 
     def local(self, moment: datetime) -> datetime:
-        if moment.tzinfo is None:  # SQLite: stored as UTC without an offset
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(self.zone)
+        return as_utc(moment).astimezone(self.zone)
 
     def cells(self, row: Any, created: Any, amount: Any) -> list[Any]:
         """One line in header order; every text guarded against formulas."""

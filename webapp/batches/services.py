@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import abort, current_app
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, func, insert, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, delete, func, insert, select, update
 
 from webapp.audit import record
 from webapp.batches.columns import Column, columns_for, rows_for_columns
@@ -17,33 +16,23 @@ from webapp.batches.duplicates import mark_recent_duplicates
 from webapp.batches.parsing import MAX_FILE_BYTES, MAX_ROWS, FileRejected, parse_upload
 from webapp.batches.validation import RowResult, ValidationReport, validate_rows
 from webapp.extensions import db
-from webapp.models import Batch, BatchRow, BatchStatus, Role, RowState, User
+from webapp.models import Batch, BatchRow, BatchStatus, RowState, User
 from webapp.models.base import utcnow
 from webapp.payout_core.prerequest import fetch_prerequest
+from webapp.payout_core.scope import scoped
 from webapp.payout_core.secrets import encrypt_fields, mask_fields
 from webapp.provider.types import PayoutService
 
-SEE_ALL = (Role.MANAGER, Role.ADMIN, Role.AUDITOR)
 B = BatchStatus
 
 
 def visible_batches(user: User) -> Select[tuple[Batch]]:
-    """As for payouts: managers, admins and auditors see all; operators own and team's."""
-    query = select(Batch)
-    if user.has_role(*SEE_ALL):
-        return query
-    if user.team:
-        creator = aliased(User)
-        return query.join(creator, Batch.created_by_id == creator.id).where(
-            or_(Batch.created_by_id == user.id, creator.team == user.team))
-    return query.where(Batch.created_by_id == user.id)
+    """The same role rule as payouts (payout_core/scope.py)."""
+    return scoped(user, select(Batch), Batch.created_by_id)
 
 
 def visible_batch_or_404(user: User, batch_id: int) -> Batch:
-    batch = db.session.scalar(visible_batches(user).where(Batch.id == batch_id))
-    if batch is None:
-        abort(404)
-    return batch
+    return db.first_or_404(visible_batches(user).where(Batch.id == batch_id))
 
 
 def resolve_service(currency: str, amount: Decimal, code: str) -> PayoutService | None:

@@ -9,11 +9,10 @@ hide a service that fits this one. Failures are never cached.
 from __future__ import annotations
 
 import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from cachetools import TTLCache
 from flask import current_app
 
 from webapp.payout_core.gateway import provider_client
@@ -25,48 +24,39 @@ MAX_ENTRIES = 256
 AVAILABLE_STATUSES = frozenset({None, "", "available"})
 
 
-class TTLCache:
-    """A small thread-safe cache: entries expire after `ttl` seconds; the oldest go first."""
+class PrerequestCache:
+    """cachetools' TTLCache (expiry after `ttl` seconds, least recently used out first when
+    full) behind a lock, since its operations are not thread-safe."""
 
     def __init__(self, ttl: float, max_entries: int = MAX_ENTRIES) -> None:
         self.ttl = ttl
-        self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[str, ...], tuple[float, Prerequest]] = OrderedDict()
+        self._entries: TTLCache[tuple[str, ...], Prerequest] = TTLCache(
+            maxsize=max_entries, ttl=max(ttl, 0))
         self._lock = threading.Lock()
 
     def get(self, key: tuple[str, ...]) -> Prerequest | None:
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            stored_at, value = entry
-            if time.monotonic() - stored_at >= self.ttl:
-                del self._entries[key]
-                return None
-            return value
+            return self._entries.get(key)
 
     def put(self, key: tuple[str, ...], value: Prerequest) -> None:
         if self.ttl <= 0:
             return
         with self._lock:
-            self._entries[key] = (time.monotonic(), value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._entries[key] = value
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
 
 
-def _cache() -> TTLCache:
+def _cache() -> PrerequestCache:
     """One cache per app; `PAYOUTS_PREREQUEST_TTL` (seconds, at most 60) sets its lifetime."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     cache = app.extensions.get("payouts_prerequest_cache")
     if cache is None:
         ttl = min(float(app.config.get("PAYOUTS_PREREQUEST_TTL", MAX_TTL_SECONDS)),
                   MAX_TTL_SECONDS)
-        cache = app.extensions.setdefault("payouts_prerequest_cache", TTLCache(ttl))
+        cache = app.extensions.setdefault("payouts_prerequest_cache", PrerequestCache(ttl))
     return cache
 
 

@@ -1,32 +1,43 @@
-"""Which payouts a user may see: every query for payouts starts here."""
+"""Which rows a user may see: every query for payouts or batches starts here."""
 
 from __future__ import annotations
 
-from flask import abort
+from typing import Any, TypeVar
+
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from webapp.extensions import db
 from webapp.models import Payout, Role, User
 
 SEE_ALL = (Role.MANAGER, Role.ADMIN, Role.AUDITOR)
+Rows = TypeVar("Rows", bound=tuple[Any, ...])
 
 
-def visible_payouts(user: User) -> Select[tuple[Payout]]:
-    """Managers, admins and auditors see everything; operators their own and their team's."""
-    query = select(Payout)
+def scoped(user: User, query: Select[Rows], created_by: InstrumentedAttribute[Any]
+           ) -> Select[Rows]:
+    """The one role rule: managers, admins and auditors see everything; operators what they
+    or their team created (`created_by` is the row's creator column)."""
     if user.has_role(*SEE_ALL):
         return query
     if user.team:
         creator = aliased(User)
-        return query.join(creator, Payout.created_by_id == creator.id).where(
-            or_(Payout.created_by_id == user.id, creator.team == user.team)
+        return query.join(creator, created_by == creator.id).where(
+            or_(created_by == user.id, creator.team == user.team)
         )
-    return query.where(Payout.created_by_id == user.id)
+    return query.where(created_by == user.id)
+
+
+def scope_key(user: User) -> str:
+    """Users who see the same rows under `scoped` share this key (for per-scope caches)."""
+    if user.has_role(*SEE_ALL):
+        return "all"
+    return f"team:{user.team}" if user.team else f"user:{user.id}"
+
+
+def visible_payouts(user: User) -> Select[tuple[Payout]]:
+    return scoped(user, select(Payout), Payout.created_by_id)
 
 
 def visible_payout_or_404(user: User, payout_id: int) -> Payout:
-    payout = db.session.scalar(visible_payouts(user).where(Payout.id == payout_id))
-    if payout is None:
-        abort(404)
-    return payout
+    return db.first_or_404(visible_payouts(user).where(Payout.id == payout_id))

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-import time
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
+from cachetools import TTLCache
 from flask import current_app
 from sqlalchemy import Select, func, literal, or_, select, tuple_
 from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from webapp.extensions import db
 from webapp.models import Payout, User
-from webapp.payout_core.scope import SEE_ALL, visible_payouts
+from webapp.models.base import as_utc
+from webapp.payout_core.scope import scope_key, visible_payouts
 from webapp.payouts.list_filters import Filters
 
 PAGE_SIZE = 50
@@ -42,7 +44,7 @@ class Cursor:
     id: int
 
     def encode(self) -> str:
-        raw = f"{_as_utc(self.created_at).isoformat()}|{self.id}".encode()
+        raw = f"{as_utc(self.created_at).isoformat()}|{self.id}".encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
@@ -53,7 +55,7 @@ class Cursor:
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
             moment, _sep, ident = raw.partition("|")
-            return cls(_as_utc(datetime.fromisoformat(moment)), int(ident))
+            return cls(as_utc(datetime.fromisoformat(moment)), int(ident))
         except (binascii.Error, UnicodeDecodeError, ValueError):
             return None
 
@@ -75,13 +77,6 @@ class CurrencyTotal:
     total: Decimal
 
 
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored moment is UTC.
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
 def filtered_payouts(user: User, filters: Filters) -> Select[tuple[Payout]]:
     """The user's visible payouts narrowed by `filters` (unordered)."""
     query = visible_payouts(user)
@@ -94,9 +89,9 @@ def filtered_payouts(user: User, filters: Filters) -> Select[tuple[Payout]]:
     if filters.creator_id is not None:
         query = query.where(Payout.created_by_id == filters.creator_id)
     if filters.created_from is not None:
-        query = query.where(Payout.created_at >= _as_utc(filters.created_from))
+        query = query.where(Payout.created_at >= as_utc(filters.created_from))
     if filters.created_before is not None:
-        query = query.where(Payout.created_at < _as_utc(filters.created_before))
+        query = query.where(Payout.created_at < as_utc(filters.created_before))
     if filters.amount_min is not None:
         query = query.where(Payout.amount >= filters.amount_min)
     if filters.amount_max is not None:
@@ -115,7 +110,7 @@ def newest_first(query: Select, after: Cursor | None) -> Select:
     """`query` in list order, starting strictly after `after`."""
     if after is not None:
         query = query.where(tuple_(Payout.created_at, Payout.id) < tuple_(
-            literal(_as_utc(after.created_at), Payout.created_at.type),
+            literal(as_utc(after.created_at), Payout.created_at.type),
             literal(after.id, Payout.id.type),
         ))
     return query.order_by(Payout.created_at.desc(), Payout.id.desc())
@@ -158,28 +153,22 @@ class Choices:
 
 
 CHOICES_TTL_SECONDS = 60
-
-
-def _scope_key(user: User) -> str:
-    if user.has_role(*SEE_ALL):
-        return "all"
-    return f"team:{user.team}" if user.team else f"user:{user.id}"
+_choices_lock = threading.Lock()
 
 
 def cached_filter_choices(user: User) -> Choices:
     """The filter selects change rarely but scan every visible payout: keep them a minute per
     scope (a per-process cache; a stale option only filters to an empty page)."""
-    cache: dict[str, tuple[float, Choices]] = current_app.extensions.setdefault(
-        "payout_filter_choices", {})
-    key = _scope_key(user)
-    now = time.monotonic()
-    hit = cache.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
+    cache: TTLCache[str, Choices] = current_app.extensions.setdefault(
+        "payout_filter_choices", TTLCache(maxsize=1024, ttl=CHOICES_TTL_SECONDS))
+    key = scope_key(user)
+    with _choices_lock:
+        hit = cache.get(key)
+    if hit is not None:
+        return hit
     choices = filter_choices(user)
-    if len(cache) > 1024:
-        cache.clear()
-    cache[key] = (now + CHOICES_TTL_SECONDS, choices)
+    with _choices_lock:
+        cache[key] = choices
     return choices
 
 

@@ -108,6 +108,9 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
             app.extensions.pop(cache, None)  # per-process caches start empty in each test
         yield app
         db.session.remove()
+    # Every test shares this app: a fixture that swapped its client class would make other
+    # tests' posts pass CSRF by accident.
+    assert app.test_client_class is None, "a test changed the shared app's test_client_class"
 
 
 def csrf_token_for(client: FlaskClient, app: Flask) -> str:
@@ -138,10 +141,14 @@ class CSRFClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+def csrf_client(app: Flask) -> CSRFClient:
+    """A fresh CSRF-aware client of `app`; the shared app's `test_client_class` stays as is."""
+    return CSRFClient(app, app.response_class, use_cookies=True)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    app.test_client_class = CSRFClient
-    return app.test_client()
+    return csrf_client(app)
 
 
 def enrol_two_factor(user: User) -> str:
@@ -208,8 +215,7 @@ def login_as(app: Flask, make_user: Callable[..., User]) -> Callable[..., FlaskC
     def make(*roles: Role, username: str | None = None) -> FlaskClient:
         name = username or "_".join(r.value for r in roles) + "_user"
         make_user(name, *roles)
-        app.test_client_class = CSRFClient
-        new_client = app.test_client()
+        new_client = csrf_client(app)
         response = login(new_client, name)
         assert response.status_code == 303, response.data[:500]
         return new_client
@@ -277,8 +283,7 @@ def client_for(app: Flask) -> Callable[[str], FlaskClient]:
     """Factory: a fresh client logged in as an existing user."""
 
     def make(username: str) -> FlaskClient:
-        app.test_client_class = CSRFClient
-        new_client = app.test_client()
+        new_client = csrf_client(app)
         response = login(new_client, username)
         assert response.status_code == 303, response.data[:500]
         return new_client

@@ -7,6 +7,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from tests.conftest import csrf_client
 from webapp.extensions import db
 from webapp.models import AuditEvent
 
@@ -30,7 +31,7 @@ def session_cookie(client: FlaskClient) -> str:
 
 def replay(client: FlaskClient, cookie: str) -> FlaskClient:
     """A second browser carrying a copy of someone's session cookie."""
-    other = client.application.test_client()
+    other = csrf_client(client.application)
     other.set_cookie("session", cookie)
     return other
 

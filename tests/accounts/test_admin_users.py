@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from tests.conftest import csrf_client
 from webapp.auth.passwords import verify_password
 from webapp.extensions import db
 from webapp.models import PendingChange, Role, User
@@ -54,7 +55,7 @@ def test_create_user(admin_client: FlaskClient, app: Flask,
     confirm_all(login_as(Role.ADMIN, username="root"))
     assert fresh(bob.id).roles == {Role.MANAGER, Role.AUDITOR}
     assert bob.created_by_id == by_name("ada").id
-    assert sign_in(app.test_client(), "bob", NEW_PASSWORD).status_code == 303
+    assert sign_in(csrf_client(app), "bob", NEW_PASSWORD).status_code == 303
     assert audit_rows("user_created")[0].actor_id == by_name("ada").id
 
 
@@ -130,10 +131,10 @@ def test_disable_and_enable_another_user(admin_client: FlaskClient, app: Flask,
     root = make_user("root", Role.ADMIN)
     assert admin_client.post(f"/admin/users/{root.id}/disable").status_code == 303
     assert fresh(root.id).disabled
-    assert sign_in(app.test_client(), "root").status_code == 200
+    assert sign_in(csrf_client(app), "root").status_code == 200
     assert admin_client.post(f"/admin/users/{root.id}/enable").status_code == 303
     assert not fresh(root.id).disabled
-    assert sign_in(app.test_client(), "root").status_code == 303
+    assert sign_in(csrf_client(app), "root").status_code == 303
     assert [r.action for r in audit_rows("user_disabled") + audit_rows("user_enabled")] == [
         "user_disabled", "user_enabled"]
 
@@ -141,7 +142,7 @@ def test_disable_and_enable_another_user(admin_client: FlaskClient, app: Flask,
 def test_reset_password_ends_the_users_sessions(admin_client: FlaskClient, app: Flask,
                                                 make_user: Callable[..., User]) -> None:
     olga = make_user("olga", Role.OPERATOR)
-    olga_browser = app.test_client()
+    olga_browser = csrf_client(app)
     sign_in(olga_browser, "olga")
     weak = admin_client.post(f"/admin/users/{olga.id}/password", data={"pw-password": "olga"})
     assert weak.status_code == 422 and is_signed_in(olga_browser)

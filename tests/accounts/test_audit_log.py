@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, func, select, update
 
+from tests.conftest import csrf_client
 from webapp.audit import AuditLogIsAppendOnly, record
 from webapp.extensions import db
 from webapp.models import AuditEvent, Role, User
@@ -18,7 +19,7 @@ from webapp.models import AuditEvent, Role, User
 def test_account_events_are_recorded(app: Flask, admin_client: FlaskClient,
                                      make_user: Callable[..., User]) -> None:
     olga = make_user("olga", Role.OPERATOR)
-    browser = app.test_client()
+    browser = csrf_client(app)
     sign_in(browser, "olga", "wrong-password-here")
     sign_in(browser, "olga")
     browser.post("/profile/password", data={

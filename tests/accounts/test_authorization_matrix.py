@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
+from tests.conftest import csrf_client
 from webapp.auth.sessions import open_session
 from webapp.auth.stepup import STEP_UP_KEY
 from webapp.extensions import db
@@ -198,7 +199,7 @@ def test_every_entry_names_a_route(app: Flask) -> None:
 def _client_for(app: Flask, user: User | None) -> FlaskClient:
     """A browser signed in as `user` with a session row and a just-typed TOTP code (managers
     and admins are enrolled by make_user), so only the role rules decide."""
-    client = app.test_client()
+    client = csrf_client(app)
     if user is not None:
         open_session(user, "127.0.0.1", "matrix")
         db.session.commit()

@@ -18,6 +18,7 @@ from accounts_helpers import (
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.conftest import csrf_client
 from webapp.config import Config
 from webapp.extensions import db
 from webapp.models import Role, User
@@ -44,7 +45,7 @@ def test_next_is_followed_only_inside_the_site(app: Flask, make_user: Callable[.
     make_user("olga", Role.OPERATOR)
     for target, expected in [("/profile", "/profile"), ("//evil.example/x", "/"),
                              ("https://evil.example/", "/")]:
-        client = app.test_client()
+        client = csrf_client(app)
         response = client.post("/login", query_string={"next": target},
                                data={"username": "olga", "password": TEST_PASSWORD})
         assert response.location == expected
@@ -123,7 +124,7 @@ def test_password_change_ends_other_sessions_but_not_this_one(
         app: Flask, client: FlaskClient, make_user: Callable[..., User]) -> None:
     make_user("olga", Role.OPERATOR)
     sign_in(client, "olga")
-    other_device = app.test_client()
+    other_device = csrf_client(app)
     sign_in(other_device, "olga")
     old_cookie = session_cookie(client)
     response = client.post("/profile/password", data={
@@ -134,20 +135,20 @@ def test_password_change_ends_other_sessions_but_not_this_one(
     assert is_signed_in(client)
     assert not is_signed_in(other_device)
     assert not is_signed_in(replay(client, old_cookie))
-    assert sign_in(app.test_client(), "olga", NEW_PASSWORD).status_code == 303
+    assert sign_in(csrf_client(app), "olga", NEW_PASSWORD).status_code == 303
     assert "password_changed" in audit_actions()
 
 
 def test_disabling_ends_the_users_sessions(admin_client: FlaskClient, app: Flask,
                                            make_user: Callable[..., User]) -> None:
     user = make_user("olga", Role.OPERATOR)
-    victim = app.test_client()
+    victim = csrf_client(app)
     sign_in(victim, "olga")
     assert is_signed_in(victim)
     response = admin_client.post(f"/admin/users/{user.id}/disable")
     assert response.status_code == 303
     assert not is_signed_in(victim)
-    assert sign_in(app.test_client(), "olga").status_code == 200  # refused
+    assert sign_in(csrf_client(app), "olga").status_code == 200  # refused
 
 
 def test_a_forged_or_garbled_session_id_is_anonymous(client: FlaskClient,

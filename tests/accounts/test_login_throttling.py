@@ -13,6 +13,7 @@ from accounts_helpers import LOCK_MESSAGE, TEST_PASSWORD, WRONG_MESSAGE, audit_a
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.conftest import csrf_client
 from webapp.extensions import limiter
 from webapp.models import Role, User
 
@@ -51,7 +52,7 @@ def test_unknown_and_known_names_are_refused_alike(
     make_user("olga", Role.OPERATOR)
     answers = []
     for name in ("olga", "ghost"):
-        client = app.test_client()
+        client = csrf_client(app)
         fail(client, name, 5)
         response = sign_in(client, name, WRONG)
         flashes = re.search(rb'<div class="flashes".*?</div>', response.data, re.S)
@@ -75,11 +76,11 @@ def test_a_success_does_not_reset_other_names(app: Flask,
                                               make_user: Callable[..., User]) -> None:
     make_user("olga", Role.OPERATOR)
     make_user("max", Role.MANAGER)
-    attacker = app.test_client()
+    attacker = csrf_client(app)
     fail(attacker, "olga", 4)
-    assert sign_in(app.test_client(), "max").status_code == 303
+    assert sign_in(csrf_client(app), "max").status_code == 303
     fail(attacker, "olga", 1)
-    assert sign_in(app.test_client(), "olga").status_code == 429
+    assert sign_in(csrf_client(app), "olga").status_code == 429
 
 
 def test_own_success_forgets_own_failures(client: FlaskClient,
@@ -115,11 +116,11 @@ def test_per_ip_limit_counts_failures(app: Flask, make_user: Callable[..., User]
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(app.config, "LOGIN_IP_LIMIT", "3 per minute")
     make_user("olga", Role.OPERATOR)
-    attacker = app.test_client()
+    attacker = csrf_client(app)
     for name in ("a1", "a2", "a3"):  # different names: the per-name lock never triggers
         assert sign_in(attacker, name, WRONG).status_code == 200
     assert sign_in(attacker, "olga").status_code == 429
-    elsewhere = app.test_client()
+    elsewhere = csrf_client(app)
     response = sign_in(elsewhere, "olga", environ_base={"REMOTE_ADDR": "198.51.100.9"})
     assert response.status_code == 303
 
@@ -129,7 +130,7 @@ def test_successful_sign_ins_do_not_spend_the_ip_budget(
     monkeypatch.setitem(app.config, "LOGIN_IP_LIMIT", "2 per minute")
     make_user("olga", Role.OPERATOR)
     for _ in range(4):
-        client = app.test_client()
+        client = csrf_client(app)
         assert sign_in(client, "olga").status_code == 303
 
 
@@ -150,13 +151,11 @@ def test_wrong_current_password_on_profile_counts_too(
 
 def test_lockout_holds_even_with_rate_limiting_switched_off(app, make_user):
     """RATELIMIT_ENABLED=False turns off per-IP limits, never the per-username lockout."""
-    from tests.conftest import CSRFClient
 
     make_user("olga")
     app.config["RATELIMIT_ENABLED"] = False
     try:
-        app.test_client_class = CSRFClient
-        client = app.test_client()
+        client = csrf_client(app)
         for _ in range(5):
             client.post("/login", data={"username": "olga", "password": "wrong-password-1"})
         answer = client.post("/login", data={"username": "olga",

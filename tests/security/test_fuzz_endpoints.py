@@ -22,7 +22,7 @@ from sqlalchemy import select, text
 from werkzeug.datastructures import MultiDict
 
 from tests.browser.desk import ROLE_USERS, build_desk
-from tests.conftest import app_settings, login
+from tests.conftest import app_settings, csrf_client, login
 from tests.security.fuzz_inputs import MARKUP, form_data, raw_body
 from webapp import create_app
 from webapp.extensions import db
@@ -94,7 +94,7 @@ def test_hostile_posts_never_break_or_write(endpoint, rule, arguments, app, make
     ids = sorted({u.id for u in desk.users.values()} | {desk.waiting.id, desk.rejected.id,
                                                          0, 2**31 - 1})
     # Everyone signs in first: an admin's post may disable the auditor before their turn.
-    clients = {role: client_for(ROLE_USERS[role]) if role else app.test_client()
+    clients = {role: client_for(ROLE_USERS[role]) if role else csrf_client(app)
                for role in ROLES}
     for role in ROLES:
         fuzz_as(ROLE_USERS[role] if role else None, clients[role], app, endpoint, arguments,
@@ -113,7 +113,7 @@ def fuzz_as(username: str | None, client: FlaskClient, app: Flask, endpoint: str
     def post_hostile(pick: st.DataObject, fields: dict[str, list[str]],
                      body: tuple[bytes, str], as_form: bool, with_csrf: int) -> None:
         if username and not signed_in(clients[-1]):  # it posted to /logout: sign in again
-            clients.append(app.test_client())
+            clients.append(csrf_client(app))
             login(clients[-1], username)  # (refused if an admin's post disabled the user)
         client = clients[-1]
         with client.session_transaction() as session:  # the test client follows no redirect,

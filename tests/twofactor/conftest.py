@@ -6,11 +6,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import CSRFClient
+from tests.conftest import csrf_client
 
 
 @pytest.fixture
 def browser(app: Flask) -> FlaskClient:
     """A fresh CSRF-aware browser, not signed in."""
-    app.test_client_class = CSRFClient
-    return app.test_client()
+    return csrf_client(app)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from flask.testing import FlaskClient
 
+from tests.conftest import csrf_client
 from tests.twofactor.helpers import actions, code_now, fresh, password_step
 from webapp.approvals.fingerprint import fingerprint_of
 from webapp.auth import twofactor
@@ -42,7 +43,7 @@ def test_totp_finishes_the_sign_in_and_cannot_be_replayed(
     assert is_signed_in(browser)
     assert actions()[-1] == "login" and fresh(max_.id).last_login_at is not None
     # A thief who saw the code types it right after the password: refused.
-    thief = app.test_client()
+    thief = csrf_client(app)
     password_step(thief, "max")
     again = thief.post("/login/verify", data={"code": code})
     assert again.status_code == 200 and b"already used" in again.data
@@ -54,11 +55,11 @@ def test_backup_code_signs_in_once(app, make_user: Callable[..., User]) -> None:
     max_ = make_user("max", Role.MANAGER)
     codes = twofactor.new_backup_codes(max_)
     db.session.commit()
-    first = app.test_client()
+    first = csrf_client(app)
     password_step(first, "max")
     done = first.post("/login/verify", data={"code": codes[3]}, follow_redirects=True)
     assert done.status_code == 200 and b"9 are left" in done.data
-    second = app.test_client()
+    second = csrf_client(app)
     password_step(second, "max")
     assert second.post("/login/verify", data={"code": codes[3]}).status_code == 200
     assert not is_signed_in(second)

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.conftest import login
+from tests.conftest import csrf_client, login
 from tests.twofactor.helpers import actions
 from webapp.auth.sessions import TOUCH_EVERY
 from webapp.extensions import db
@@ -23,7 +23,7 @@ def signed_in(client: FlaskClient) -> bool:
 
 
 def browser_as(app: Flask, username: str, agent: str, ip: str) -> FlaskClient:
-    client = app.test_client()
+    client = csrf_client(app)
     client.environ_base.update({"HTTP_USER_AGENT": agent, "REMOTE_ADDR": ip})
     assert login(client, username).status_code == 303
     return client

@@ -221,10 +221,6 @@ def audit() -> str:
 RECENT = 20
 
 
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
 def _change_or_404(change_id: int) -> PendingChange:
     # Locks the request row (only it: the joined users stay unlocked) until the commit.
     change = db.session.scalar(select(PendingChange).where(PendingChange.id == change_id)
@@ -286,10 +282,6 @@ def cancel_change(change_id: int) -> Response:
         db.session.commit()
         flash(_("Request cancelled."), "success")
     return redirect_to(_back())
-
-
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 def _user_url(user_id: int) -> str:

@@ -315,10 +315,6 @@ def change_password() -> Response | tuple[str, int]:
     return redirect_to(url_for("auth.profile"))
 
 
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
 @bp.route("/account/sessions", methods=["GET"])
 @roles_required(*ANY_ROLE)
 def sessions() -> str:
@@ -350,10 +346,6 @@ OPEN_BEFORE_ENROLMENT = frozenset({
     "auth.twofactor_setup", "auth.logout", "auth.login", "auth.login_verify",
     "main.set_language", "static",
 })
-
-
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 @bp.before_app_request

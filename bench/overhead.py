@@ -20,7 +20,7 @@ OVERHEAD_TARGET_MS = 5.0
 
 def form_post(token: str) -> dict[str, str]:
     """What the browser posts for the spec's test_usd service."""
-    return {"currency": "USD", "amount": "10.00", "service": "test_usd",
+    return {"currency": "USD", "amount": "10.00", "service": "test_usd", "action": "create",
             "submission_token": token, "field__account": "4242",
             "customer_name": "Rita Recipient", "customer_reference_id": "",
             "customer_email": "", "customer_phone": "", "description": ""}

@@ -20,7 +20,7 @@ from webapp.payout_core.labels import (
     status_badge,
     status_label,
 )
-from webapp.payout_core.money import currency_precision
+from webapp.payout_core.money import amount_example, currency_precision
 
 
 def format_money(amount: Decimal | None, currency: str) -> str:
@@ -67,4 +67,4 @@ def init_app(app: Flask) -> None:
         provider_status=provider_status_label, provider_error=provider_error,
     )
     app.jinja_env.globals.update(time_tag=time_tag, resolution_text=resolution_text,
-                                 event_label=event_label)
+                                 event_label=event_label, amount_example=amount_example)

@@ -33,8 +33,16 @@ def choose_test_service(page: Page, amount: str = "10.00", *, javascript: bool =
     expect(page.locator("#payout-form #field__account")).to_be_visible()
 
 
-def submit_payout_form(page: Page) -> None:
-    page.locator("#payout-form button[type=submit]").click()
+def submit_payout_form(page: Page, *, create: bool = True) -> None:
+    """Continue; when the review comes (no errors), press "Create payout" unless `create` is
+    False. With errors the form comes back with its summary and nothing else is pressed."""
+    with page.expect_response(lambda r: r.request.method == "POST"
+                              and r.url.endswith("/payouts/new")):
+        page.locator("#continue-payout").click()
+    outcome = page.locator("#review-form, #error-summary")
+    expect(outcome.first).to_be_visible()
+    if create and page.locator("#review-form").count():
+        page.locator("#create-payout").click()
 
 
 def payouts() -> list[Payout]:

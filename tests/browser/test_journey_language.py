@@ -22,8 +22,8 @@ from webapp.models import Payout, Role
 # Translation-dependent expectations (the lead passes them to the translator).
 RUSSIAN = {
     "nav_new_payout": "Новая выплата",
-    "create_button": "Создать выплату",
-    "pattern_error": "Значение не в том формате, который ожидает провайдер.",
+    "continue_button": "Продолжить",
+    "pattern_error": "Не в том формате, который ждёт провайдер: от 1 до 15 цифр.",
 }
 UKRAINIAN = {
     "list_heading": "Виплати",
@@ -102,8 +102,7 @@ def test_journey_russian_operator_sees_errors_in_russian(page: Page, make_user, 
     expect(page.locator("nav a[href='/payouts/new']")).to_have_text(RUSSIAN["nav_new_payout"])
     page.goto("/payouts/new")
     choose_test_service(page)
-    expect(page.locator("#payout-form button[type=submit]")).to_have_text(
-        RUSSIAN["create_button"])
+    expect(page.locator("#continue-payout")).to_have_text(RUSSIAN["continue_button"])
     page.locator("#field__account").fill("12ab")
     submit_payout_form(page)
     expect(page.locator("#field__account-error")).to_have_text(RUSSIAN["pattern_error"])

@@ -1,4 +1,5 @@
-"""Amounts typed by the operator: strict parsing, the currency's precision, service limits."""
+"""Amounts typed by the operator: the reading rule, the currency's precision, service limits.
+The per-locale tables (grouping, ambiguous texts, messages) are in test_amount_locales.py."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ def test_currency_precision(currency: str, digits: int) -> None:
     ("10.5", "USD", Decimal("10.50")),
     ("10,55", "EUR", Decimal("10.55")),
     (" 7.10 ", "USD", Decimal("7.10")),
-    ("10.000", "USD", Decimal("10.00")),  # trailing zeros add no precision
+    ("10.0000", "USD", Decimal("10.00")),  # trailing zeros add no precision
+    ("1 234,56", "USD", Decimal("1234.56")),
+    ("1,234.56", "USD", Decimal("1234.56")),
     ("1500", "JPY", Decimal(1500)),
     ("0.00012345", "BTC", Decimal("0.00012345")),
     ("0.001", "KWD", Decimal("0.001")),
@@ -39,15 +42,16 @@ def test_parse_amount_accepts(app: Flask, text: str, currency: str, expected: De
     ("", "USD", "Enter an amount"),
     ("   ", "USD", "Enter an amount"),
     ("abc", "USD", "digits"),
-    ("1 234,56", "USD", "digits"),  # no group separators: "1,000" must not be ambiguous
-    ("1,234.56", "USD", "digits"),
+    ("1,000", "USD", "could mean 1000.00 or 1.00"),  # never silently the smaller
+    ("1,23,456", "USD", "grouped by three"),
     ("-5", "USD", "digits"),
     ("1e3", "USD", "digits"),
     ("10.", "USD", "digits"),
     (".5", "USD", "digits"),
     ("١٠", "USD", "digits"),  # Arabic-Indic digits are not ASCII digits
-    ("1" * 16, "USD", "digits"),
-    ("10.123", "USD", "2 decimal"),
+    ("1" * 16, "USD", "too large"),
+    ("10.1234", "USD", "2 decimal"),
+    ("10.123", "USD", "could mean 10123.00 or 10.123"),
     ("0.000000001", "BTC", "8 decimal"),
     ("10.5", "JPY", "no fractional"),
     ("0", "USD", "greater than zero"),

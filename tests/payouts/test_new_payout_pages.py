@@ -3,6 +3,7 @@ and as htmx fragments, the provider's pre-request failing, and who may open the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -25,7 +26,8 @@ def _fresh_prerequests(app: Flask, sandbox: SandboxServer) -> Iterator[None]:
 def page(client: FlaskClient, query: str = "", **kwargs: object) -> tuple[int, str]:
     response = client.get(f"/payouts/new{query}", **kwargs)
     assert "HX-Request" in response.headers.get("Vary", "")
-    return response.status_code, response.get_data(as_text=True)
+    # No-break spaces (money, ru/uk digit groups) read as spaces in the assertions.
+    return response.status_code, response.get_data(as_text=True).replace("\u00a0", " ")
 
 
 def test_empty_page_has_the_first_step_only(operator_client: FlaskClient) -> None:
@@ -36,13 +38,19 @@ def test_empty_page_has_the_first_step_only(operator_client: FlaskClient) -> Non
     assert 'name="service"' not in html
 
 
-def test_services_grouped_by_method_with_limits(operator_client: FlaskClient) -> None:
+def test_services_listed_by_human_name_with_limits(operator_client: FlaskClient) -> None:
     status, html = page(operator_client, "?currency=USD&amount=10")
     assert status == 200 and "<html" in html
-    assert "<legend>Test</legend>" in html and "<legend>Bank card</legend>" in html
+    assert "<strong>Test · USD</strong>" in html and "<strong>Bank card · UAH</strong>" in html
     assert 'value="test_usd"' in html and 'value="card_uah"' in html
-    assert "Limits:" in html and "Rate: 41.5" in html
-    assert 'value="swift_gbp"' not in html  # the provider filtered it out: below its minimum
+    assert '<span class="muted service-code">card_uah</span>' in html  # the code comes second
+    assert "min 10.00 UAH / max 150,000.00 UAH" in html
+    assert "Rate: 1 USD = 41.5 UAH" in html
+    # swift_gbp: the pre-request left it out (below its minimum); the account's list keeps it,
+    # disabled, with its limits.
+    swift = html[html.index('value="swift_gbp"') - 80:html.index('value="swift_gbp"') + 600]
+    assert " disabled" in swift and "min £50.00 / max £250,000.00" in swift
+    assert "Not offered for this amount" in swift
     assert 'id="payout-form"' not in html
 
 
@@ -56,14 +64,15 @@ def test_services_fragment_for_htmx(operator_client: FlaskClient) -> None:
 def test_method_names_in_the_operator_language(operator_client: FlaskClient) -> None:
     _, html = page(operator_client, "?currency=USD&amount=10",
                    headers={"Accept-Language": "uk"})
-    assert "<legend>Банківська картка</legend>" in html
-    assert "<legend>E-wallet</legend>" in html  # a plain-string name, shown as given
+    assert "<strong>Банківська картка · UAH</strong>" in html
+    assert "<strong>E-wallet · USD</strong>" in html  # a plain-string name, shown as given
+    assert "Курс: 1 USD = 41,5 UAH" in html  # rates in the locale's digits
 
 
 def test_choosing_a_service_shows_its_form(operator_client: FlaskClient) -> None:
     _, html = page(operator_client, "?currency=USD&amount=10&service=test_usd")
     assert "<html" in html and 'id="payout-form"' in html
-    assert 'value="test_usd" checked' in html
+    assert re.search(r'value="test_usd"\s+aria-describedby="service-test_usd-about" checked', html)
     second = 'name="field__test_details_success_rate"'
     assert html.index('name="field__account"') < html.index(second)
     assert 'name="submission_token"' in html and 'name="csrf_token"' in html
@@ -91,12 +100,15 @@ def test_service_outside_its_limits_is_disabled(operator_client: FlaskClient) ->
     # 1 USD is 41.50 UAH: within card_uah's limits. 0.20 USD is 8.30 UAH: below them.
     _, html = page(operator_client, "?currency=USD&amount=0.20&service=card_uah", headers=HTMX)
     assert 'id="payout-form"' not in html
-    assert "not offered for this currency and amount" in html
+    card = html[html.index('value="card_uah"'):]
+    assert card[:200].count("disabled") == 1 and "min 10.00 UAH / max 150,000.00 UAH" in card[:900]
+    name = card[card.index("<strong>") + 8:card.index("</strong>")]
+    assert name in ("Bank card · UAH", "Payment card · UAH")  # named though left out
 
 
 def test_unknown_service(operator_client: FlaskClient) -> None:
     _, html = page(operator_client, "?currency=USD&amount=10&service=nope", headers=HTMX)
-    assert 'id="payout-form"' not in html and "Choose another one." in html
+    assert 'id="payout-form"' not in html and 'value="test_usd"' in html  # just the list
 
 
 @pytest.mark.parametrize("amount", ["abc", "10.001", "0", ""])
@@ -136,7 +148,7 @@ def test_prerequest_answers_are_cached_briefly(operator_client: FlaskClient,
 
 def test_pattern_re2_cannot_check_is_announced(operator_client: FlaskClient, app: Flask,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from webapp.new_payout import routes as new_routes
+    from webapp.new_payout import new_page
     from webapp.provider.types import PayoutService, Prerequest, ServiceField
 
     odd = PayoutService(code="odd_usd", method="odd", currency="USD",
@@ -144,7 +156,7 @@ def test_pattern_re2_cannot_check_is_announced(operator_client: FlaskClient, app
                                              regexp=r"^(\d)\1$", required=True),))
     answer = Prerequest(currency="USD", amount=None, test_mode=True, services=(odd,),
                         methods={})
-    monkeypatch.setattr(new_routes, "fetch_prerequest", lambda currency, amount: answer)
+    monkeypatch.setattr(new_page, "fetch_prerequest", lambda currency, amount: answer)
     _, html = page(operator_client, "?currency=USD&amount=10&service=odd_usd", headers=HTMX)
     assert "format could not be checked here" in html
     assert 'name="field__code"' in html and "pattern=" not in html

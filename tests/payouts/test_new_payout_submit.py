@@ -26,12 +26,17 @@ def _fresh_prerequests(app: Flask, sandbox: SandboxServer) -> Iterator[None]:
     clear_cache()
 
 
-def form_values(client: FlaskClient, query: str) -> dict[str, str]:
-    """The hidden inputs of the form the page rendered (currency, amount, service, token)."""
+def form_values(client: FlaskClient, query: str, action: str = "create") -> dict[str, str]:
+    """What the rendered form would post (currency, amount, service, token) plus the step:
+    `create`, as the review step's "Create payout" button sends it."""
     html = client.get(f"/payouts/new?{query}").get_data(as_text=True)
     assert 'id="payout-form"' in html, html[-2000:]
     found = dict(re.findall(r'<input id="(\w+)" name="\1" type="hidden" value="([^"]*)"', html))
-    return {k: found[k] for k in ("currency", "amount", "service", "submission_token")}
+    amount = re.search(r'<input [^>]*name="amount"[^>]*value="([^"]*)"', html)
+    checked = re.search(r'name="checked_amount" value="([^"]*)"', html)
+    assert amount is not None and checked is not None
+    return {**{k: found[k] for k in ("currency", "service", "submission_token")},
+            "amount": amount.group(1), "checked_amount": checked.group(1), "action": action}
 
 
 def payouts() -> list[Payout]:
@@ -90,11 +95,11 @@ def test_invalid_submit_keeps_what_was_typed(operator_client: FlaskClient,
         "customer_name": "<b>Ann</b>"}, headers=HTMX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
-    assert html.lstrip().startswith('<section id="recipient"')
+    assert html.lstrip().startswith('<section id="payout-services"')
     account = html[html.index('id="field__account-wrap"'):]
     account = account[:account.index("</div>")]
     assert 'value="12ab"' in account and 'aria-invalid="true"' in account
-    assert "not in the format the provider expects" in account
+    assert "Not in the format the provider expects: 1 to 15 digits." in account
     assert "&lt;b&gt;Ann&lt;/b&gt;" in html and "<b>Ann</b>" not in html
     assert f'value="{values["submission_token"]}"' in html  # nothing was created: same token
     assert payouts() == [] and sandbox.state.calls["create"] == 0
@@ -105,12 +110,13 @@ def test_full_page_post_with_errors(operator_client: FlaskClient) -> None:
     response = operator_client.post("/payouts/new", data=values)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" in html
-    assert 'value="test_usd" checked' in html and "This field is required." in html
+    assert 'id="error-summary"' in html and "This field is required." in html
+    assert 'href="#field__account"' in html  # the summary links to the field
 
 
 @pytest.mark.parametrize(("errors", "field_id", "message"), [
     ({"fields.card_number": "Card is blocked."}, "field__card_number", "Card is blocked."),
-    ({"amount": "This value is not valid."}, "payout-form-errors", "This value is not valid."),
+    ({"amount": "This value is not valid."}, "amount-wrap", "This value is not valid."),
 ])
 def test_provider_422_lands_on_its_field(operator_client: FlaskClient, sandbox: SandboxServer,
                                          monkeypatch: pytest.MonkeyPatch, errors: dict[str, str],
@@ -147,7 +153,9 @@ def test_tampered_amount_is_checked_again(operator_client: FlaskClient,
     response = operator_client.post("/payouts/new", data={
         **values, "amount": "0.01", "field__card_number": "4111111111111111"}, headers=HTMX)
     html = response.get_data(as_text=True)
-    assert "not offered for this currency and amount" in html  # 0.42 UAH: below card_uah's 10
+    # 0.42 UAH: below card_uah's 10. The form stays, with the limit at the amount.
+    amount = html[html.index('id="amount-wrap"'):][:1500].replace("\u00a0", " ")
+    assert "Too small for this service: 0.42 UAH, the minimum is 10.00 UAH." in amount
     assert payouts() == [] and sandbox.state.calls["create"] == 0
 
 

@@ -75,8 +75,10 @@ def test_a_session_from_one_instance_works_on_the_other(cluster: Cluster) -> Non
 def _create_payout(operator: Browser) -> int:
     form = operator.get("/payouts/new?currency=USD&amount=10&service=test_usd").text
     values = dict(HIDDEN.findall(form))
-    data = {k: values[k] for k in ("currency", "amount", "service", "submission_token")}
-    answer = operator.post("/payouts/new", {**data, "field__account": "1234567"})
+    data = {k: values[k] for k in ("currency", "service", "submission_token")}
+    # "Create payout" on the review step (the amount is a visible field of the form).
+    answer = operator.post("/payouts/new", {**data, "amount": "10", "action": "create",
+                                            "field__account": "1234567"})
     assert answer.status_code == 303, answer.text[-2000:]
     found = re.search(r"/payouts/(\d+)$", answer.headers["Location"])
     assert found, answer.headers["Location"]

@@ -10,25 +10,32 @@ from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Field, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     UUID,
-    AnyOf,
     Email,
     InputRequired,
-    Length,
     Optional,
     Regexp,
     StopValidation,
     ValidationError,
 )
 
-from webapp.payout_core.fields import FIELD_PREFIX, RecipientField, recipient_field, strip
+from webapp.formatting import format_money
+from webapp.payout_core.account_services import FALLBACK_CURRENCIES
+from webapp.payout_core.fields import (
+    FIELD_PREFIX,
+    RecipientField,
+    TextLength,
+    recipient_field,
+    strip,
+)
 from webapp.payout_core.money import AmountError, check_limits, parse_amount
 from webapp.provider.types import PayoutService
 
-# The currencies the operator can pay out in (the provider's and the sandbox's account set).
-CURRENCIES = ("USD", "EUR", "GBP", "UAH", "RUB", "KZT", "JPY", "BTC")
+# Offered when the provider's service list cannot be read (see account_services.py).
+CURRENCIES = FALLBACK_CURRENCIES
+CURRENCY_CODE = r"^[A-Z0-9]{2,8}$"  # the pre-request decides whether the account pays in it
 MAX_AMOUNT_TEXT = 32
 
 
@@ -52,10 +59,10 @@ class StartForm(FlaskForm):
                            validators=[InputRequired()])
     amount = StringField(
         _l("Amount"), filters=[strip],
-        validators=[InputRequired(), Length(max=MAX_AMOUNT_TEXT), AmountText()],
+        validators=[InputRequired(), TextLength(MAX_AMOUNT_TEXT), AmountText()],
         render_kw={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"},
     )
-    service = HiddenField(filters=[strip], validators=[Optional(), Length(max=128)])
+    service = HiddenField(filters=[strip], validators=[Optional(), TextLength(128)])
 
     def amount_value(self) -> Decimal:
         """The parsed amount; call after `validate()` succeeded."""
@@ -69,38 +76,46 @@ class PayoutFormBase(FlaskForm):
     payout_service: ClassVar[PayoutService]
     recipient_fields: ClassVar[tuple[RecipientField, ...]] = ()
 
-    currency = HiddenField(filters=[strip], validators=[InputRequired(), AnyOf(CURRENCIES)])
-    amount = HiddenField(filters=[strip],
-                         validators=[InputRequired(), Length(max=MAX_AMOUNT_TEXT), AmountText()])
-    service = HiddenField(filters=[strip], validators=[InputRequired(), Length(max=128)])
+    currency = HiddenField(filters=[strip], validators=[InputRequired(), Regexp(CURRENCY_CODE)])
+    amount = StringField(
+        _l("Amount"), filters=[strip],
+        validators=[InputRequired(), TextLength(MAX_AMOUNT_TEXT), AmountText()],
+        render_kw={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"},
+    )
+    service = HiddenField(filters=[strip], validators=[InputRequired(), TextLength(128)])
     submission_token = HiddenField(validators=[InputRequired(), UUID()])
 
     customer_reference_id = StringField(
         _l("Recipient reference"), filters=[strip],
-        validators=[Optional(), Length(max=64),
+        validators=[Optional(), TextLength(64),
                     Regexp(r"^[A-Za-z0-9._:\-]+$",
                            message=_l("Use letters, digits and . _ : - only."))],
         description=_l("Your id for this recipient. Left empty, one is generated."),
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     customer_name = StringField(_l("Recipient name"), filters=[strip],
-                                validators=[Optional(), Length(max=255)],
+                                validators=[Optional(), TextLength(255)],
                                 render_kw={"autocomplete": "off"})
     customer_email = StringField(
         _l("Recipient email"), filters=[strip],
-        validators=[Optional(), Length(max=255), Email()],
+        validators=[Optional(), TextLength(255), Email()],
         render_kw={"inputmode": "email", "autocomplete": "off", "spellcheck": "false"},
     )
     customer_phone = StringField(
         _l("Recipient phone"), filters=[strip],
-        validators=[Optional(), Length(max=32),
+        validators=[Optional(), TextLength(32),
                     Regexp(r"^\+?[0-9][0-9 ()\-]{4,31}$",
                            message=_l("Digits, optionally starting with +."))],
         render_kw={"inputmode": "tel", "autocomplete": "off"},
     )
     description = TextAreaField(_l("Description"), filters=[strip],
-                                validators=[Optional(), Length(max=1024)],
+                                validators=[Optional(), TextLength(1024)],
                                 render_kw={"rows": 2})
+    # Asked for only when the payout repeats a recent or queued one (see duplicates.py).
+    confirm_duplicate = BooleanField(_l("I checked: this is not a duplicate, create it anyway"))
+    duplicate_reason = StringField(_l("Why it is not a duplicate"), filters=[strip],
+                                   validators=[Optional(), TextLength(500)],
+                                   render_kw={"autocomplete": "off"})
 
     def validate_service(self, field: Field) -> None:
         if field.data != self.payout_service.code:
@@ -115,14 +130,14 @@ class PayoutFormBase(FlaskForm):
                              service.amount_min, service.amount_max)
         if check.too_small:
             raise ValidationError(_l(
-                "Too small for this service: %(amount)s %(currency)s, the minimum is "
-                "%(limit)s %(currency)s.", amount=check.service_amount,
-                currency=service.currency, limit=service.amount_min))
+                "Too small for this service: %(amount)s, the minimum is %(limit)s.",
+                amount=format_money(check.service_amount, service.currency),
+                limit=format_money(service.amount_min, service.currency)))
         if check.too_large:
             raise ValidationError(_l(
-                "Too large for this service: %(amount)s %(currency)s, the maximum is "
-                "%(limit)s %(currency)s.", amount=check.service_amount,
-                currency=service.currency, limit=service.amount_max))
+                "Too large for this service: %(amount)s, the maximum is %(limit)s.",
+                amount=format_money(check.service_amount, service.currency),
+                limit=format_money(service.amount_max, service.currency)))
 
     def amount_value(self) -> Decimal:
         return parse_amount(self.amount.data, self.currency.data or "")

@@ -1,19 +1,22 @@
-"""/payouts/new: pick currency and amount, then a service, then fill in its form and submit.
+"""/payouts/new: pick currency and amount, then a service, fill in its form, review, create.
 
 One URL serves both worlds: plain GETs and form posts get the full page; htmx gets the region
-that changed (`_services.html` for a GET, `_service_form.html` for a POST). The service is always
-re-resolved from the provider's pre-request, never taken from what the browser sent about it.
+that changed (`_services.html`). The service is always re-resolved from the provider's
+pre-request, never taken from what the browser sent about it.
+
+A posted form names its step in `action`: `continue` (validate, then show the review),
+`change` (back to the form with every value kept), `amount` (a new amount: keep the service and
+the typed values, re-check only the limits) and `create` (validate again and create). Only
+`create` stores anything, and the submission token makes a repeated `create` harmless.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import Blueprint, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -21,133 +24,156 @@ from wtforms import HiddenField
 from wtforms.validators import UUID, Optional
 
 from webapp.auth.access import roles_required
-from webapp.htmx import redirect_to, render_page
+from webapp.htmx import is_partial_request, redirect_to, render_page
 from webapp.models import Payout, Role
 from webapp.new_payout.forms import PayoutFormBase, StartForm, build_payout_form
+from webapp.new_payout.new_page import NewPayoutPage, choose, language, lookup
+from webapp.payout_core.account_services import payout_currencies
 from webapp.payout_core.create import PayoutDraft, payout_for_submission, submit_payout
-from webapp.payout_core.prerequest import (
-    MethodGroup,
-    ServiceChoice,
-    fetch_prerequest,
-    group_services,
-)
-from webapp.provider.errors import ProviderError
-from webapp.provider.types import Prerequest
+from webapp.payout_core.duplicates import possible_duplicates
+from webapp.payout_core.money import AmountError, parse_amount
 
 bp = Blueprint("new_payout", __name__, url_prefix="/payouts")
 
 log = logging.getLogger(__name__)
 
 FULL_PAGE = "new_payout/new.html"
+FRAGMENT = "new_payout/_services.html"
+ACTIONS = ("continue", "change", "amount", "create")
 
 
 class SubmitTargetForm(StartForm):
     """What a posted payout form claims to be about, read before its own form class exists."""
 
     submission_token = HiddenField(validators=[Optional(), UUID()])
+    checked_amount = HiddenField()  # the last amount the form was shown for
 
 
-@dataclass
-class NewPayoutPage:
-    """Everything the page and its fragments show."""
-
-    start: StartForm
-    searched: bool = False  # currency and amount were given
-    amount: Decimal | None = None
-    groups: list[MethodGroup] | None = None
-    provider_error: bool = False
-    chosen: ServiceChoice | None = None
-    service_missing: bool = False
-    form: PayoutFormBase | None = None
-    retry_values: list[tuple[str, str]] | None = None  # a post to repeat after a failure
-
-    @property
-    def amount_text(self) -> str:
-        return "" if self.amount is None else format(self.amount, "f")
-
-
-def _language() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "en"
-
-
-def _new_form(page: NewPayoutPage, choice: ServiceChoice) -> PayoutFormBase:
-    form_class = build_payout_form(choice.service, _language())
+def _new_form(page: NewPayoutPage) -> PayoutFormBase:
+    assert page.chosen is not None
+    form_class = build_payout_form(page.chosen.service, language())
     return form_class(formdata=None, data={
-        "currency": page.start.currency.data, "amount": page.amount_text,
-        "service": choice.service.code, "submission_token": str(uuid.uuid4()),
+        "currency": page.start.currency.data, "amount": page.start.amount.data,
+        "service": page.chosen.service.code, "submission_token": str(uuid.uuid4()),
     })
-
-
-def _choose(page: NewPayoutPage, answer: Prerequest, code: str | None) -> None:
-    """Fill the list and, when `code` names a service that fits, note it as chosen."""
-    assert page.amount is not None
-    page.groups = group_services(answer, page.amount, _language())
-    if not code:
-        return
-    page.chosen = next((c for g in page.groups for c in g.choices if c.service.code == code),
-                       None)
-    page.service_missing = page.chosen is None or not page.chosen.selectable
-
-
-def _lookup(page: NewPayoutPage) -> Prerequest | None:
-    assert page.amount is not None
-    try:
-        return fetch_prerequest(page.start.currency.data, page.amount)
-    except ProviderError as exc:
-        log.warning("Payout pre-request failed (%s): %s", type(exc).__name__, exc.message)
-        page.provider_error = True
-        return None
 
 
 @bp.route("/new", methods=["GET"])
 @roles_required(Role.OPERATOR, Role.MANAGER)
 def new() -> str:
     """Step 1 and 2: the list of services for ?currency&amount, and ?service's empty form."""
-    page = NewPayoutPage(start=StartForm(formdata=request.args or None))
+    start = StartForm(formdata=request.args or None)
+    start.currency.choices = payout_currencies()
+    page = NewPayoutPage(start=start, query=request.args.get("q", ""))
     page.searched = bool(request.args)
-    if page.searched and page.start.validate():
-        page.amount = page.start.amount_value()
-        answer = _lookup(page)
+    if page.searched and start.validate():
+        page.amount = start.amount_value()
+        answer = lookup(page, page.amount)
         if answer is not None:
-            _choose(page, answer, page.start.service.data)
-            if page.chosen is not None and not page.service_missing:
-                page.form = _new_form(page, page.chosen)
-    return render_page(FULL_PAGE, "new_payout/_services.html", page=page)
+            choose(page, answer, start.service.data)
+            if page.chosen is not None and page.chosen.selectable:
+                page.form = _new_form(page)
+    return _render(page)
 
 
 def _already_submitted(token: str | None) -> Payout | None:
     return payout_for_submission(token) if token else None
 
 
+def _shown_amount(target: SubmitTargetForm) -> Decimal | None:
+    """The amount to fetch the service with: the typed one if valid, else the one the form was
+    last shown for (so a mistyped amount keeps the form and only the amount shows an error)."""
+    if not target.amount.errors and not target.currency.errors and target.amount.data:
+        return target.amount_value()
+    try:
+        return parse_amount(target.checked_amount.data, target.currency.data or "")
+    except AmountError:
+        return None
+
+
 @bp.route("/new", methods=["POST"])
 @roles_required(Role.OPERATOR, Role.MANAGER)
 def create() -> str | Response:
-    """Step 3: validate everything again, store and send, or show the errors in place."""
+    """Steps 3 and 4: check, review, create; or show the errors in place."""
+    action = request.form.get("action", "continue")
+    action = action if action in ACTIONS else "continue"
     target = SubmitTargetForm(formdata=request.form)
-    valid_target = target.validate()
+    target.currency.choices = payout_currencies()
+    target.validate()
     existing = None if target.submission_token.errors else _already_submitted(
         target.submission_token.data)
     if existing is not None:  # a second click or a reload: the payout already exists
         return redirect_to(url_for("payouts.detail", payout_id=existing.id))
-    page = NewPayoutPage(start=target, searched=True)
-    if not valid_target or not target.service.data:
+    page = NewPayoutPage(start=target, searched=True, posted=True)
+    amount = _shown_amount(target)
+    if amount is None or target.currency.errors or not target.service.data:
         page.service_missing = True
-        return _render_submit(page)
-    page.amount = target.amount_value()
-    answer = _lookup(page)
+        return _render(page)
+    page.amount = amount
+    answer = lookup(page, amount)
     if answer is None:
         page.retry_values = [(k, v) for k, v in request.form.items(multi=True)
                              if k != "csrf_token"]
-        return _render_submit(page)
-    _choose(page, answer, target.service.data)
-    if page.chosen is None or page.service_missing:
-        return _render_submit(page)
-    form = build_payout_form(page.chosen.service, _language())()
+        return _render(page)
+    choose(page, answer, target.service.data)
+    if page.chosen is None and target.checked_amount.data:
+        _choose_at_checked_amount(page, target)  # the new amount is outside its limits
+    if page.chosen is None or not page.chosen.available:
+        page.service_missing = True
+        return _render(page)
+    form = build_payout_form(page.chosen.service, language())()
     page.form = form
-    if not form.validate_on_submit():
-        return _render_submit(page)
-    outcome = submit_payout(_draft(form), creator=current_user._get_current_object())
+    valid = form.validate()
+    if action in ("change", "amount"):
+        _keep_only_amount_errors(form, show_amount=action == "amount")
+        return _render(page)
+    if not valid:
+        page.failed = True
+        return _render(page)
+    page.duplicates = possible_duplicates(form.payout_service.code, form.currency.data,
+                                          form.amount_value(), form.recipient_values())
+    if action == "create" and not _duplicate_confirmed(page, form):
+        page.review = True
+        return _render(page)
+    if action != "create":
+        page.review = True
+        return _render(page)
+    return _create(page, form, _draft(form, page.duplicates))
+
+
+def _choose_at_checked_amount(page: NewPayoutPage, target: SubmitTargetForm) -> None:
+    try:
+        previous = parse_amount(target.checked_amount.data, target.currency.data or "")
+    except AmountError:
+        return
+    answer = lookup(page, previous)
+    if answer is not None:
+        choose(page, answer, target.service.data, check_amount=page.amount)
+
+
+def _keep_only_amount_errors(form: PayoutFormBase, *, show_amount: bool) -> None:
+    """Back to the form: values kept, no complaints about fields nobody has finished yet."""
+    for field in form:
+        if field.name != "amount" or not show_amount:
+            field.errors = []
+    form.form_errors.clear()
+
+
+def _duplicate_confirmed(page: NewPayoutPage, form: PayoutFormBase) -> bool:
+    if not page.duplicates:
+        return True
+    if not form.confirm_duplicate.data:
+        form.confirm_duplicate.errors = [_("Confirm that this is not a duplicate, or change "
+                                           "the payout.")]
+        return False
+    if not form.duplicate_reason.data:
+        form.duplicate_reason.errors = [_("Say why this payout is not a duplicate.")]
+        return False
+    return True
+
+
+def _create(page: NewPayoutPage, form: PayoutFormBase, draft: PayoutDraft) -> str | Response:
+    outcome = submit_payout(draft, creator=current_user._get_current_object())
     if outcome.payout is not None and not outcome.field_errors:
         return redirect_to(url_for("payouts.detail", payout_id=outcome.payout.id))
     if outcome.field_errors:
@@ -155,10 +181,11 @@ def create() -> str | Response:
     else:
         form.form_errors.append(_("The payout could not be created. Please try again."))
     form.submission_token.data = str(uuid.uuid4())  # the provider created nothing: a new attempt
-    return _render_submit(page)
+    page.failed = True
+    return _render(page)
 
 
-def _draft(form: PayoutFormBase) -> PayoutDraft:
+def _draft(form: PayoutFormBase, duplicates: list[Payout]) -> PayoutDraft:
     return PayoutDraft(
         service=form.payout_service, currency=form.currency.data, amount=form.amount_value(),
         fields=form.recipient_values(), submission_token=form.submission_token.data,
@@ -167,8 +194,10 @@ def _draft(form: PayoutFormBase) -> PayoutDraft:
         customer_email=form.customer_email.data or None,
         customer_phone=form.customer_phone.data or None,
         description=form.description.data or None,
+        duplicate_of=tuple(p.id for p in duplicates),
+        duplicate_reason=form.duplicate_reason.data if duplicates else None,
     )
 
 
-def _render_submit(page: NewPayoutPage) -> str:
-    return render_page(FULL_PAGE, "new_payout/_service_form.html", page=page)
+def _render(page: NewPayoutPage) -> str:
+    return render_page(FULL_PAGE, FRAGMENT, page=page, is_partial=is_partial_request())

@@ -40,6 +40,8 @@ class PayoutDraft:
     customer_email: str | None = None
     customer_phone: str | None = None
     description: str | None = None
+    duplicate_of: tuple[int, ...] = ()  # earlier payouts it repeats, confirmed by the creator
+    duplicate_reason: str | None = None
 
 
 @dataclass
@@ -82,6 +84,10 @@ def store_payout(draft: PayoutDraft, creator: User) -> tuple[Payout, bool]:
     try:
         db.session.flush()
         add_event(payout, "created", actor_id=creator.id, status_to=payout.status)
+        if draft.duplicate_of:
+            add_event(payout, "duplicate_confirmed", actor_id=creator.id,
+                      message=draft.duplicate_reason,
+                      details={"duplicate_of": list(draft.duplicate_of)})
         db.session.commit()
     except IntegrityError:
         # Two submits of one form raced; the other one stored it.

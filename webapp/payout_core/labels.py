@@ -103,6 +103,7 @@ RESOLUTIONS = {
 
 EVENT_LABELS = {
     "created": _l("Created"),
+    "duplicate_confirmed": _l("Created despite a possible duplicate"),
     "sent_to_provider": _l("Sent to the provider"),
     "creation_unknown": _l("Creation outcome unknown"),
     "create_retried": _l("Created again with the same reference"),

@@ -29,7 +29,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.models import PayoutStatus
 from webapp.payout_core.labels import STATUS_LABELS
-from webapp.payout_core.money import AMOUNT_TEXT
+from webapp.payout_core.money import AmountError, read_amount
 
 FILTER_KEYS = ("q", "status", "currency", "service", "creator", "created_from", "created_to",
                "amount_min", "amount_max")
@@ -44,21 +44,20 @@ def day_start_utc(day: date, zone: tzinfo) -> datetime:
 
 
 def parse_decimal(text: str) -> Decimal:
-    """Digits with one `.` or `,` before the fraction, as in the new-payout form."""
-    match = AMOUNT_TEXT.fullmatch(text.strip())
-    if match is None:
-        raise ValueError(text)
-    whole, fraction = match.group(1), match.group(2) or ""
-    return Decimal(f"{whole}.{fraction}" if fraction else whole)
+    """The new-payout form's reading rule (groups of three, one decimal separator, ambiguous
+    texts refused); raises ValueError."""
+    try:
+        return read_amount(text)
+    except AmountError as exc:
+        raise ValueError(text) from exc
 
 
 def _amount(form: FlaskForm, field: StringField) -> None:
     if field.data and field.data.strip():
         try:
-            parse_decimal(field.data)
-        except ValueError:
-            raise ValidationError(
-                _l("Enter digits, with a dot or comma before the cents.")) from None
+            read_amount(field.data)
+        except AmountError as exc:
+            raise ValidationError(str(exc.message)) from None
 
 
 def _optional_int(value: Any) -> int | None:

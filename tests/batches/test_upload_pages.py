@@ -63,7 +63,7 @@ def test_template_without_a_service_goes_back_to_the_choice(operator_client, san
 
 
 def test_upload_validates_and_stores_but_sends_nothing(operator_client, sandbox):
-    rows = [*accounts(3), ["12ab", "10", "Bad Account", ""], ["5", "10.001", "Bad Amount", ""]]
+    rows = [*accounts(3), ["12ab", "10", "Bad Account", ""], ["5", "10.0001", "Bad Amount", ""]]
     answer = _upload(operator_client, csv_bytes(rows))
     batch = _only_batch()
     assert answer.status_code == 303 and answer.headers["Location"].endswith(
@@ -75,7 +75,7 @@ def test_upload_validates_and_stores_but_sends_nothing(operator_client, sandbox)
     assert sandbox.state.stats()["invoices"] == 0
     page = operator_client.get(f"/batches/{batch.id}").get_data(as_text=True)
     assert "Bad Account" in page and "Bad Amount" in page
-    assert "This value is not in the format the provider expects." in page
+    assert "Not in the format the provider expects: 1 to 15 digits." in page
     assert "At most 2 decimal places for this currency." in page
     assert "Submit 3 rows for approval" in page
 
@@ -88,7 +88,7 @@ def test_the_errors_file_has_an_error_column(operator_client, sandbox):
     lines = list(csv.reader(io.StringIO(answer.get_data().decode("utf-8-sig"))))
     assert lines[0][:3] == ["Row", "error", "Account (account)"]
     assert lines[1][0] == "3" and lines[1][2] == "12ab"
-    assert lines[1][1].startswith("Account: This value is not in the format")
+    assert lines[1][1].startswith("Account: Not in the format the provider expects")
     assert len(lines) == 2
 
 

@@ -20,7 +20,7 @@ BAD_ROWS = [
     {"account": "12ab", "amount": "10"},  # provider regexp ^\d{1,15}$
     {"account": "1" * 16, "amount": "10"},  # longer than the pattern allows
     {"account": "123", "amount": "10.123"},  # USD has two decimals
-    {"account": "123", "amount": "1,000.00"},  # not an amount
+    {"account": "123", "amount": "1,000"},  # two readings (1000 or 1.000): refused
     {"account": "123", "amount": ""},
     {"account": "123", "amount": "10", "customer_email": "not-an-email"},
     {"account": "123", "amount": "10", "customer_phone": "call me"},

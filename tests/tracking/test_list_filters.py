@@ -136,9 +136,9 @@ def test_totals_by_currency_for_the_filtered_set(world, client_for):
 
 
 @pytest.mark.parametrize(("query", "field", "message", "expected"), [
-    ("amount_min=abc", "amount_min", "Enter digits", "adbc"),
+    ("amount_min=abc", "amount_min", "Enter the amount as digits", "adbc"),
     ("amount_min=100&amount_max=5", "amount_max", "Must not be less", "b"),
-    ("amount_min=abc&currency=USD", "amount_min", "Enter digits", "ad"),
+    ("amount_min=abc&currency=USD", "amount_min", "Enter the amount as digits", "ad"),
     ("created_from=yesterday", "created_from", "Not a valid date", "adbc"),
     ("created_from=2024-02-10&created_to=2024-02-01", "created_to", "Must not be before", "adbc"),
     ("status=bogus", "status", "not a valid choice", "adbc"),

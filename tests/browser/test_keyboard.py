@@ -81,7 +81,11 @@ def test_journey_keyboard_only_operator_creates_a_payout(page: Page, make_user, 
 
     tab_to(page, lambda f: f["id"] == "field__account")
     page.keyboard.type("123456")
-    page.keyboard.press("Enter")  # implicit submission of the payout form
+    page.keyboard.press("Enter")  # implicit submission: "Continue", never a money action
+    expect(page.locator("#review-form")).to_be_visible()
+    expect(page.locator("#review-heading")).to_be_focused()  # the review starts at its title
+    tab_to(page, lambda f: f["id"] == "create-payout")
+    page.keyboard.press("Enter")
     page.wait_for_url(DETAIL_URL)
     [created] = payouts()
     assert created.status_enum == PayoutStatus.AWAITING_APPROVAL

@@ -236,3 +236,16 @@ def test_journey_swift_payout_with_one_mistake_per_field(page: Page, make_user,
     assert sent["bank_swift"] == "DEUTDEFF" and sent["account_number"] == "GB12345678"
     assert re.fullmatch(r"[A-Za-z][A-Za-z .'\-]+", sent["beneficiary_name"])
     assert sandbox.state.calls["create"] == 1
+
+
+def test_service_search_as_you_type_keeps_focus(page: Page, make_user) -> None:
+    make_user("olga", Role.OPERATOR)
+    log_in(page, "olga")
+    page.goto("/payouts/new?currency=USD&amount=10")
+    search = page.locator("#service-search")
+    search.click()
+    page.keyboard.type("vouch")
+    expect(page.locator("input[name=service]")).to_have_count(1)
+    expect(page.locator("input[name=service]")).to_have_value("voucher_eur")
+    expect(page.locator("#service-search")).to_be_focused()
+    expect(page.locator("#service-search-hint")).to_contain_text("Showing 1 of 10.")

@@ -176,3 +176,43 @@ def test_manager_may_open_it(manager_client: FlaskClient) -> None:
 def test_anonymous_is_sent_to_login(client: FlaskClient) -> None:
     response = client.get("/payouts/new")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("query", "shown", "hidden"), [
+    ("bank", ["iban_eur", "bank_transfer_jpy", "card_uah"], ["test_usd", "sbp_rub"]),
+    ("UAH", ["card_uah"], ["iban_eur", "test_usd"]),
+    ("swift_gbp", ["swift_gbp"], ["card_uah"]),
+    ("bank eur", ["iban_eur"], ["bank_transfer_jpy", "card_uah"]),
+])
+def test_service_search_narrows_the_list(operator_client: FlaskClient, query: str,
+                                         shown: list[str], hidden: list[str]) -> None:
+    for headers in ({}, HTMX):
+        _, html = page(operator_client, f"?currency=USD&amount=10&q={query}", headers=headers)
+        for code in shown:
+            assert f'value="{code}"' in html, (query, code)
+        for code in hidden:
+            assert f'value="{code}"' not in html, (query, code)
+        assert f"Showing {len(shown)} of 10." in html
+
+
+def test_search_keeps_the_chosen_service(operator_client: FlaskClient) -> None:
+    _, html = page(operator_client, "?currency=USD&amount=10&service=test_usd&q=bank")
+    assert 'value="test_usd"' in html and 'id="payout-form"' in html
+
+
+@pytest.mark.parametrize(("language", "rate", "text"), [
+    ("en", "41.5", "41.5"), ("en", "0.009457", "0.009457"), ("en", "58.12345678901", "58.1235"),
+    ("en", "1234567.891", "1,234,568"), ("en", "0.000016000000001", "0.000016"),
+    ("ru", "41.5", "41,5"), ("ru", "58.12345678901", "58,1235"), ("ru", "1234567.891", "1 234 568"),
+    ("uk", "0.91234567", "0,912346"), ("uk", "150", "150"),
+])
+def test_rates_have_six_significant_digits_in_the_locale(app: Flask, language: str, rate: str,
+                                                         text: str) -> None:
+    from decimal import Decimal
+
+    from flask_babel import force_locale
+
+    from webapp.new_payout.service_list import rate_text
+
+    with app.test_request_context(), force_locale(language):
+        assert rate_text(Decimal(rate)).replace("\u00a0", " ") == text

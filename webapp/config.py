@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -65,6 +66,8 @@ class Config:
     PROXY_HOPS: int = 0  # reverse proxies in front of the app whose X-Forwarded-* we trust
     LOG_FORMAT: str | None = None  # json | text; json by default in production
     LOG_LEVEL: str = "INFO"
+    # Currencies offered when the provider's service list cannot be read: "USD,EUR,UAH".
+    PAYOUT_CURRENCIES: str | Sequence[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -88,6 +91,7 @@ class Config:
             PROXY_HOPS=_int_env("PROXY_HOPS", 0),
             LOG_FORMAT=_env("LOG_FORMAT"),
             LOG_LEVEL=(_env("LOG_LEVEL", "INFO") or "INFO").upper(),
+            PAYOUT_CURRENCIES=_env("PAYOUT_CURRENCIES"),
         )
 
     @property
@@ -173,8 +177,19 @@ class Config:
             "RATELIMIT_HEADERS_ENABLED": True,
             "METRICS_TOKEN": self.METRICS_TOKEN,
             "PROXY_HOPS": int(self.PROXY_HOPS),
+            "PAYOUT_CURRENCIES": _currency_list(self.PAYOUT_CURRENCIES),
             "LOG_FORMAT": log_format,
             "LOG_LEVEL": self.LOG_LEVEL.upper(),
         }
         settings.update(self.extra)
         return settings
+
+
+def _currency_list(text: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    """"usd, eur" (or a list) → ("USD", "EUR"); None or empty → None (the built-in list)."""
+    parts = text.split(",") if isinstance(text, str) else list(text or ())
+    codes = tuple(dict.fromkeys(c.strip().upper() for c in parts if c.strip()))
+    bad = [c for c in codes if not (c.isalnum() and 2 <= len(c) <= 8)]
+    if bad:
+        raise ConfigError(f"PAYOUT_CURRENCIES holds codes that are not currency codes: {bad}")
+    return codes or None

@@ -237,3 +237,20 @@ def test_currencies_fall_back_to_the_configured_list(operator_client: FlaskClien
     html = text(operator_client.get("/payouts/new"))
     options = re.findall(r'<option[^>]*value="([A-Z]+)"', html)
     assert options == ["USD", "EUR", "CHF"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("usd, eur,UAH", ("USD", "EUR", "UAH")), ("", None), (None, None), (["gbp"], ("GBP",)),
+])
+def test_configured_currency_list(value: object, expected: tuple[str, ...] | None) -> None:
+    from webapp.config import Config
+
+    assert Config(APP_MODE="testing", PAYOUT_CURRENCIES=value).resolve()[  # type: ignore[arg-type]
+        "PAYOUT_CURRENCIES"] == expected
+
+
+def test_configured_currency_list_refuses_nonsense() -> None:
+    from webapp.config import Config, ConfigError
+
+    with pytest.raises(ConfigError, match="PAYOUT_CURRENCIES"):
+        Config(APP_MODE="testing", PAYOUT_CURRENCIES="USD, <b>").resolve()

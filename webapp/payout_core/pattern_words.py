@@ -24,6 +24,8 @@ from webapp.payout_core.pattern_shape import (
     shape_of,
 )
 
+SHOWN_PATTERN = 120  # a longer pattern is cut when quoted; it still validates in full
+
 
 @dataclass(frozen=True)
 class PatternWords:
@@ -34,8 +36,9 @@ class PatternWords:
 def describe_pattern(pattern: str) -> PatternWords:
     shape = shape_of(pattern)
     if shape is None:
+        shown = pattern if len(pattern) <= SHOWN_PATTERN else pattern[:SHOWN_PATTERN] + "…"
         return PatternWords(_("a format too complex to describe in words (the provider's "
-                              "pattern is %(pattern)s)", pattern=pattern), False)
+                              "pattern is %(pattern)s)", pattern=shown), False)
     return PatternWords(_describe_shape(shape), True)
 
 

@@ -249,3 +249,33 @@ def test_service_search_as_you_type_keeps_focus(page: Page, make_user) -> None:
     expect(page.locator("input[name=service]")).to_have_value("voucher_eur")
     expect(page.locator("#service-search")).to_be_focused()
     expect(page.locator("#service-search-hint")).to_contain_text("Showing 1 of 10.")
+
+
+def test_duplicate_warning_in_the_browser(page: Page, make_user, sandbox: SandboxServer) -> None:
+    make_user("olga", Role.OPERATOR)
+    log_in(page, "olga")
+
+    def fill_and_continue() -> None:
+        open_form(page, "UAH", "100", "card_uah")
+        page.locator("#field__card_number").fill("4111111111111111")
+        page.locator("#continue-payout").click()
+        expect(page.locator("#review-form")).to_be_visible()
+
+    fill_and_continue()
+    page.locator("#create-payout").click()
+    page.wait_for_url(DETAIL_URL)
+    first = detail_id(page)
+    fill_and_continue()
+    warning = page.locator("#duplicate-warning")
+    expect(warning).to_contain_text("This may be a duplicate.")
+    expect(warning.locator(f"a[href='/payouts/{first}']")).to_be_visible()
+    page.locator("#create-payout").click()  # not confirmed: refused, summary focused
+    expect(page.locator("#error-summary")).to_be_focused()
+    assert len(payouts()) == 1
+    page.locator("#confirm_duplicate").check()
+    page.locator("#duplicate_reason").fill("Second part of the March payment")
+    page.locator("#create-payout").click()
+    page.wait_for_url(DETAIL_URL)
+    assert len(payouts()) == 2 and sandbox.state.calls["create"] == 2
+    expect(page.locator("[data-kind=duplicate_confirmed]")).to_contain_text(
+        "Second part of the March payment")

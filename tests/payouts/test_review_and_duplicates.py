@@ -254,3 +254,29 @@ def test_configured_currency_list_refuses_nonsense() -> None:
 
     with pytest.raises(ConfigError, match="PAYOUT_CURRENCIES"):
         Config(APP_MODE="testing", PAYOUT_CURRENCIES="USD, <b>").resolve()
+
+
+def test_review_shows_the_providers_fee_when_given(operator_client: FlaskClient,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from decimal import Decimal
+
+    from webapp.new_payout import new_page
+    from webapp.provider.types import PayoutMethod, PayoutService, Prerequest, ServiceField
+
+    card = PayoutService(code="card_eur", method="card", currency="EUR",
+                         fields=(ServiceField("card_number", label={"en": "Card"},
+                                              regexp=r"^\d{16}$", required=True),),
+                         amount_min=Decimal(1), amount_max=Decimal(1000),
+                         exchange_rate=Decimal("0.92"), amount=Decimal("9.20"),
+                         fee=Decimal("0.35"), status="available")
+    answer = Prerequest(currency="USD", amount=Decimal(10), test_mode=True, services=(card,),
+                        methods={"card": PayoutMethod(code="card", name={"en": "Card"})})
+    monkeypatch.setattr(new_page, "fetch_prerequest", lambda currency, amount: answer)
+    values = form_values(operator_client, "currency=USD&amount=10&service=card_eur",
+                         action="continue")
+    html = text(operator_client.post("/payouts/new", data={**values,
+                                                            "field__card_number": CARD}))
+    review = html[html.index('id="review-facts"'):]
+    assert "<dt>Fee</dt><dd>€0.35</dd>" in review
+    assert '<dd id="recipient-gets">€9.20</dd>' in review
+    assert "1 USD = 0.92 EUR" in review and "Card · EUR" in review

@@ -104,7 +104,8 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
         from webapp.extensions import limiter
 
         limiter.reset()
-        for cache in ("payout_filter_choices", "payouts_prerequest_cache"):
+        for cache in ("payout_filter_choices", "payouts_prerequest_cache",
+                      "payouts_filter_markup"):
             app.extensions.pop(cache, None)  # per-process caches start empty in each test
         yield app
         db.session.remove()

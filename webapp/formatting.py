@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 from decimal import Decimal
 
-from babel.numbers import get_currency_symbol, parse_pattern
-from flask import Flask
-from flask_babel import format_datetime, get_locale
-from markupsafe import Markup, escape
+from flask import Flask, g, has_app_context
+from flask_babel import format_datetime, get_locale, get_timezone
+from markupsafe import Markup
 
+from webapp.formatters import datetime_format, money_format
 from webapp.models.base import as_utc
 from webapp.payout_core.labels import (
     event_label,
@@ -22,30 +21,24 @@ from webapp.payout_core.labels import (
 )
 from webapp.payout_core.money import amount_example, currency_precision
 
+STYLES = frozenset({"short", "medium", "long", "full"})
+
 
 def format_money(amount: Decimal | None, currency: str) -> str:
     """`amount` in the viewer's locale with exactly the currency's own decimals (JPY 0, BTC 8).
     Currencies without a symbol in the locale (BTC, ...) read "0.00012345 BTC"."""
     if amount is None:
         return ""
-    locale = get_locale()
-    digits = currency_precision(currency)
-    try:
-        symbol_known = get_currency_symbol(currency, locale) != currency
-    except Exception:
-        symbol_known = False
-    source = locale.currency_formats["standard"] if symbol_known else locale.decimal_formats[None]
-    pattern = copy.copy(parse_pattern(source.pattern))
-    pattern.frac_prec = (digits, digits)
-    if symbol_known:
-        return pattern.apply(Decimal(amount), locale, currency=currency, currency_digits=False)
-    return f"{pattern.apply(Decimal(amount), locale)}\u00a0{currency}"
+    formatter = money_format(str(get_locale()), currency, currency_precision(currency))
+    return formatter(Decimal(amount))
 
 
 def format_when(moment: datetime | None, style: str = "medium") -> str:
     if moment is None:
         return ""
-    return format_datetime(as_utc(moment), style)
+    if style not in STYLES:
+        return format_datetime(as_utc(moment), style)
+    return datetime_format(str(get_locale()), get_timezone(), style)(moment)
 
 
 def iso_time(moment: datetime | None) -> str:
@@ -55,15 +48,28 @@ def iso_time(moment: datetime | None) -> str:
 
 
 def time_tag(moment: datetime | None) -> Markup:
-    return Markup('<time datetime="{}">{}</time>').format(iso_time(moment),
-                                                          escape(format_when(moment)))
+    # `%`, not Markup.format (string.Formatter): this runs on every row of the list.
+    return Markup('<time datetime="%s">%s</time>') % (iso_time(moment), format_when(moment))
+
+
+def status_label_once(status: str | None) -> str:
+    """`status_label`, translated once per request, language and status (the list shows 50
+    rows' labels; each translation goes through Flask-Babel's context look-ups)."""
+    if not has_app_context():
+        return status_label(status)
+    key = (str(get_locale()), status)
+    memo: dict[tuple[str, str | None], str] = g.setdefault("_status_labels", {})
+    label = memo.get(key)
+    if label is None:
+        label = memo[key] = status_label(status)
+    return label
 
 
 def init_app(app: Flask) -> None:
     """Every app-wide Jinja filter and global, registered in this one place."""
     app.jinja_env.filters.update(
         money=format_money, when=format_when, iso=iso_time,
-        status_label=status_label, status_badge=status_badge,
+        status_label=status_label_once, status_badge=status_badge,
         provider_status=provider_status_label, provider_error=provider_error,
     )
     app.jinja_env.globals.update(time_tag=time_tag, resolution_text=resolution_text,

@@ -178,3 +178,29 @@ def test_a_bookmarked_url_fills_the_form(world, client_for):
     assert 'hx-push-url="true"' in page
     csv_link = re.search(r'href="(/payouts/export\.csv[^"]*)"', page).group(1)
     assert "q=bob" in csv_link and "currency=EUR" in csv_link and "amount_min=5" in csv_link
+
+
+def test_the_cached_filter_form_follows_query_language_and_options(world, client_for, app):
+    """The filter form's HTML is kept per language, query and option set: each of those
+    changes what the page shows, and a second identical request shows the same."""
+    max_ = client_for("max")
+
+    def form_html(response) -> str:
+        body = response.get_data(True)
+        start = body.index('<form id="payout-filters"')
+        return body[start:body.index("</form>", start)]
+
+    plain = form_html(max_.get("/payouts/"))
+    assert form_html(max_.get("/payouts/")) == plain
+    euros = form_html(max_.get("/payouts/?currency=EUR&q=Bob"))
+    assert re.search(r'<option selected value="EUR">|<option value="EUR" selected', euros)
+    assert 'value="Bob"' in euros and 'value="Bob"' not in plain
+    bad = form_html(max_.get("/payouts/?amount_min=abc"))
+    assert 'aria-invalid="true"' in bad and 'aria-invalid="true"' not in plain
+    max_.post("/language", data={"language": "uk"})
+    ukrainian = form_html(max_.get("/payouts/"))
+    assert "Пошук" in ukrainian and "Пошук" not in plain
+    # A new service appears in the options once the choices are read again.
+    add(world["olga"].id, service_code="brand_new_service", created_at=NOW)
+    app.extensions.pop("payout_filter_choices", None)
+    assert "brand_new_service" in form_html(max_.get("/payouts/"))

@@ -43,9 +43,12 @@ def open_session(user: User, ip: str | None = None, user_agent: str | None = Non
 
 def find_active(user_id: int, token: str, now: datetime | None = None) -> UserSession | None:
     """The session row named by a cookie, if it is still alive (not ended, not idle too long)."""
-    # One statement for the row and its user (the page-query budgets count statements).
-    row = db.session.scalar(select(UserSession).options(joinedload(UserSession.user))
-                            .where(UserSession.token == token))
+    # One statement for the row, its user and the user's roles (every page checks a role; the
+    # page-query budgets count statements).
+    row = db.session.scalars(
+        select(UserSession)
+        .options(joinedload(UserSession.user).joinedload(User.role_rows))
+        .where(UserSession.token == token)).unique().first()
     if row is None or row.user_id != user_id or row.ended_at is not None:
         return None
     now = now or utcnow()

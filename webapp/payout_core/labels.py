@@ -163,11 +163,11 @@ def status_label(status: str | None) -> str:
         return status or ""
 
 
+_BADGES_BY_VALUE = {status.value: badge for status, badge in STATUS_BADGES.items()}
+
+
 def status_badge(status: str | None) -> str:
-    try:
-        return STATUS_BADGES[PayoutStatus(status)]
-    except ValueError:
-        return "info"
+    return _BADGES_BY_VALUE.get(status or "", "info")
 
 
 def provider_status_label(status: str | None) -> str:

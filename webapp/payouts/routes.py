@@ -8,7 +8,7 @@ a new payout with a new reference_id, the same recipient, the old one kept as it
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -32,6 +32,7 @@ from webapp.payout_core.secrets import decrypt_fields
 from webapp.payout_core.timeline import add_event
 from webapp.payouts.detail import detail_context
 from webapp.payouts.export import ExportJob, csv_lines, xlsx_chunks
+from webapp.payouts.filter_markup import rendered_filters
 from webapp.payouts.list_filters import PayoutFilterForm
 from webapp.payouts.listing import (
     Cursor,
@@ -55,19 +56,31 @@ def index() -> str:
     form = PayoutFilterForm.from_args(request.args)
     query = filtered_payouts(current_user, form.filters())
     page = fetch_page(query, Cursor.decode(request.args.get("after")))
+    filters_html = None
     if not is_partial_request():  # the filter selects are only on the full page
         choices = cached_filter_choices(current_user)
         form.set_choices(choices.currencies, choices.services, choices.creators)
+        filters_html = rendered_filters(form, choices)
     pairs = form.query_pairs()
     # Totals scan the whole filtered set: they arrive in a request of their own (htmx loads
     # them right after the table; without JavaScript a link opens them).
     return render_page(
         "payouts/list.html", "payouts/_list_fragment.html",
-        form=form, payouts=page.payouts, totals_url=_url("payouts.totals", pairs),
+        form=form, filters_html=filters_html, payouts=page.payouts,
+        totals_url=_url("payouts.totals", pairs),
         next_url=_url("payouts.index", pairs, page.next_cursor) if page.next_cursor else None,
         first_url=_url("payouts.index", pairs) if request.args.get("after") else None,
         csv_url=_url("payouts.export_csv", pairs), xlsx_url=_url("payouts.export_xlsx", pairs),
+        detail_url=_detail_url_maker(),
     )
+
+
+def _detail_url_maker() -> Callable[[int], str]:
+    """`url_for("payouts.detail", payout_id=n)` for the 50 rows of a page from one url_for
+    call (each costs a route build; the profile showed them per row)."""
+    sample = url_for("payouts.detail", payout_id=0)
+    prefix, _zero, suffix = sample.rpartition("0")
+    return lambda payout_id: f"{prefix}{int(payout_id)}{suffix}"
 
 
 @bp.route("/totals")

@@ -62,11 +62,13 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
         observability,
         queue,
         security,
+        sqlite_tuning,
     )
 
     observability.init_app(app)  # first: request ids and log handlers for everything after
 
     extensions.db.init_app(app)
+    sqlite_tuning.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)

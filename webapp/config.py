@@ -68,6 +68,7 @@ class Config:
     LOG_LEVEL: str = "INFO"
     # Currencies offered when the provider's service list cannot be read: "USD,EUR,UAH".
     PAYOUT_CURRENCIES: str | Sequence[str] | None = None
+    SQLITE_SYNCHRONOUS: str = "NORMAL"  # FULL: sync every commit (see webapp/sqlite_tuning.py)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -92,6 +93,7 @@ class Config:
             LOG_FORMAT=_env("LOG_FORMAT"),
             LOG_LEVEL=(_env("LOG_LEVEL", "INFO") or "INFO").upper(),
             PAYOUT_CURRENCIES=_env("PAYOUT_CURRENCIES"),
+            SQLITE_SYNCHRONOUS=(_env("SQLITE_SYNCHRONOUS", "NORMAL") or "NORMAL").upper(),
         )
 
     @property
@@ -132,6 +134,9 @@ class Config:
         log_format = (self.LOG_FORMAT or ("json" if self.APP_MODE == "production" else "text"))
         if log_format not in {"json", "text"}:
             raise ConfigError(f"LOG_FORMAT must be json or text, not {self.LOG_FORMAT!r}")
+        if str(self.SQLITE_SYNCHRONOUS).upper() not in {"NORMAL", "FULL"}:
+            raise ConfigError(
+                f"SQLITE_SYNCHRONOUS must be NORMAL or FULL, not {self.SQLITE_SYNCHRONOUS!r}")
         if not 0 <= int(self.PROXY_HOPS) <= 5:
             raise ConfigError(f"PROXY_HOPS must be between 0 and 5, not {self.PROXY_HOPS!r}")
         database_url = self.DATABASE_URL or f"sqlite:///{INSTANCE_DIR / 'payouts.sqlite'}"
@@ -180,6 +185,7 @@ class Config:
             "PAYOUT_CURRENCIES": _currency_list(self.PAYOUT_CURRENCIES),
             "LOG_FORMAT": log_format,
             "LOG_LEVEL": self.LOG_LEVEL.upper(),
+            "SQLITE_SYNCHRONOUS": str(self.SQLITE_SYNCHRONOUS).upper(),
         }
         settings.update(self.extra)
         return settings

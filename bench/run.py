@@ -83,16 +83,29 @@ def postgres_available() -> str | None:
 
 
 def desk_database() -> str:
-    """A PostgreSQL database next to the seeded one, for payouts created during the run."""
-    base, _sep, _name = POSTGRES_URL.rpartition("/")
+    """A PostgreSQL database next to the seeded one (its name + `_desk`), for payouts created
+    during the run."""
+    base, _sep, name = POSTGRES_URL.rpartition("/")
+    desk = f"{name}_desk"
     engine = create_engine("postgresql+psycopg://" + base.split("://", 1)[1] + "/postgres",
                            isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        known = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = 'bench_desk'"))
+        known = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": desk})
         if known is None:
-            connection.execute(text("CREATE DATABASE bench_desk"))
+            connection.execute(text(f'CREATE DATABASE "{desk}"'))
     engine.dispose()
-    return f"{base}/bench_desk"
+    return f"{base}/{desk}"
+
+
+def http_desk_database(label: str) -> str:
+    """An empty database for the HTTP creates: a fresh SQLite file, or the PostgreSQL one."""
+    if label == "postgres":
+        return desk_database()
+    path = RESULTS / "http-desk.sqlite"
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    return f"sqlite:///{path}"
 
 
 def _guarded(section: str, work: Callable[[], list[Row]]) -> list[Row]:
@@ -106,6 +119,19 @@ def _guarded(section: str, work: Callable[[], list[Row]]) -> list[Row]:
     return rows
 
 
+def run_http(label: str, url: str, sandbox_url: str, quick: bool) -> list[Row]:
+    """Issue 22's three rows, all through HTTP under gunicorn: list throughput against the
+    floor, create against the provider called directly, worker RSS after both loads."""
+    from bench.http_create import run_http_create
+    from bench.targets import target_rows
+    from bench.throughput import run_throughput
+
+    rows = run_throughput(label, url, sandbox_url, 3 if quick else 10)
+    created, create_rss = run_http_create(label, http_desk_database(label), sandbox_url,
+                                          40 if quick else 200)
+    return [*target_rows(label, rows, created, create_rss), *rows, *created]
+
+
 def run(args: argparse.Namespace) -> list[Row]:
     from bench.callbacks import run_callbacks
     from bench.desk import fresh_desk
@@ -114,7 +140,6 @@ def run(args: argparse.Namespace) -> list[Row]:
     from bench.form_building import run_forms
     from bench.overhead import run_overhead
     from bench.pages import run_pages
-    from bench.throughput import run_throughput
 
     quick = args.quick
     rows: list[Row] = []
@@ -166,7 +191,7 @@ def run(args: argparse.Namespace) -> list[Row]:
 
                     ensure_seeded(build_app(url, sandbox.url), args.payouts, args.reseed)
                 rows += _guarded(f"4 throughput/{label}", lambda label=label, url=url:
-                                 run_throughput(label, url, sandbox.url, 3 if quick else 10))
+                                 run_http(label, url, sandbox.url, quick))
     finally:
         sandbox.stop()
     return rows

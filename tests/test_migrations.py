@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from tests.conftest import app_settings
 from webapp import create_app
 from webapp.extensions import db
+from webapp.migrations_cli import enable as enable_migrations
 
 
 @pytest.fixture
@@ -42,6 +43,7 @@ def _schema_diff() -> list:
 
 def test_upgrade_downgrade_upgrade_matches_the_models(scratch_database_url, sandbox):
     app = create_app(app_settings(scratch_database_url, sandbox.url))
+    enable_migrations(app)
     with app.app_context():
         upgrade()
         assert _schema_diff() == []

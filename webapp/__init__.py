@@ -58,6 +58,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
         formatting,
         htmx,
         i18n,
+        migrations_cli,
         navigation,
         observability,
         queue,
@@ -69,7 +70,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
 
     extensions.db.init_app(app)
     sqlite_tuning.init_app(app)
-    extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
+    migrations_cli.init_app(app)  # `flask db`: Flask-Migrate loads when the command runs
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
     extensions.babel.init_app(

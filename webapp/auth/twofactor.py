@@ -16,7 +16,6 @@ import secrets
 import time
 
 import pyotp
-import segno
 from sqlalchemy import delete, or_, select, update
 
 from webapp.crypto import decrypt_text, encrypt_text, same_text
@@ -56,6 +55,8 @@ def provisioning_uri(user: User, secret: str) -> str:
 def qr_data_uri(uri: str) -> str:
     """The enrolment QR code as an SVG data URI: made here, no third-party service, no inline
     style (the CSP allows `img-src data:`)."""
+    import segno  # only on the enrolment page, not in every worker
+
     buffer = io.BytesIO()
     segno.make(uri, error="m").save(buffer, kind="svg", scale=5, border=2, xmldecl=False,
                                     title="QR")

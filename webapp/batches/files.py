@@ -8,9 +8,6 @@ import io
 from collections.abc import Iterable
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from webapp.batches.columns import Column
@@ -38,6 +35,11 @@ def template_csv(columns: list[Column]) -> bytes:
 def template_xlsx(columns: list[Column]) -> bytes:
     """Header row in bold; every column formatted as text so Excel keeps long account
     numbers and leading zeros as typed."""
+    # Imported here: openpyxl adds ~5 MB to every worker that loads it, for a rare download.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None

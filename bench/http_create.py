@@ -1,0 +1,113 @@
+"""Item 1 through HTTP: the new-payout form posted to the desk under gunicorn (a signed-in
+operator's cookie, the CSRF token of its page, a fresh submission token each time) until the
+303 to the payout, against the same invoice posted straight to the sandbox, interleaved so
+both see the same machine. The desk runs on a fresh database of its own (the creates would
+otherwise change the seeded one)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+from typing import Any
+
+import requests
+
+from bench.common import Row, Samples, verdict
+from bench.env import (
+    SANDBOX_ACCOUNT,
+    build_app,
+    create_schema,
+    csrf_from,
+    ensure_users,
+    settings_env,
+)
+from bench.overhead import OVERHEAD_TARGET_MS, direct_body, form_post
+from bench.throughput import USER_AGENT, Gunicorn, login_cookie
+
+
+def _prepare(database_url: str, sandbox_url: str) -> None:
+    app = build_app(database_url, sandbox_url)
+    create_schema(app)
+    ensure_users(app)
+    from webapp.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+
+
+def run_http_create(label: str, database_url: str, sandbox_url: str, n: int
+                    ) -> tuple[list[Row], list[float]]:
+    """Rows for the HTTP create, and the RSS (MB) of each desk worker after it."""
+    section = f"1 overhead/{label}"
+    _prepare(database_url, sandbox_url)
+    server = Gunicorn("wsgi:app", settings_env(database_url, sandbox_url),
+                      f"gunicorn-create-{label}")
+    try:
+        server.wait_ready("/login")
+        cookie = login_cookie(server.url, "bench_operator")
+        headers = {"User-Agent": USER_AGENT, "Cookie": cookie}
+        desk = requests.Session()
+        direct = requests.Session()
+        page = desk.get(f"{server.url}/payouts/new", headers=headers, timeout=10)
+        token = csrf_from(page.text)
+        if "session" in page.cookies:  # the page put its CSRF secret into the session
+            headers["Cookie"] = f"session={page.cookies['session']}"
+        if page.status_code != 200 or not token:
+            raise RuntimeError(f"/payouts/new answered {page.status_code} without a CSRF token")
+
+        def through_desk() -> float:
+            body = {**form_post(str(uuid.uuid4())), "csrf_token": token}
+            started = time.perf_counter()
+            answer = desk.post(f"{server.url}/payouts/new", data=body, headers=headers,
+                               allow_redirects=False, timeout=10)
+            elapsed = (time.perf_counter() - started) * 1000
+            if answer.status_code != 303 or "/payouts/" not in answer.headers.get("Location", ""):
+                raise RuntimeError(f"create through the desk answered {answer.status_code}: "
+                                   f"{answer.text[:300]}")
+            return elapsed
+
+        def straight() -> float:
+            started = time.perf_counter()
+            answer = direct.post(f"{sandbox_url}/payout-invoices", json=direct_body(),
+                                 auth=SANDBOX_ACCOUNT, timeout=10)
+            elapsed = (time.perf_counter() - started) * 1000
+            if answer.status_code != 201:
+                raise RuntimeError(f"direct create answered {answer.status_code}")
+            return elapsed
+
+        for _ in range(10):  # both workers warm: imports, pre-request cache, connections
+            through_desk()
+            straight()
+        desk_ms: list[float] = []
+        direct_ms: list[float] = []
+        deadline = time.monotonic() + 90
+        while len(desk_ms) < n and (time.monotonic() < deadline or len(desk_ms) < 20):
+            desk_ms.append(through_desk())
+            direct_ms.append(straight())
+        rss = server.worker_rss_mb()
+    finally:
+        server.stop()
+    a, b = Samples(desk_ms), Samples(direct_ms)
+    extra = a.median - b.median
+    return [
+        Row(section, "create over HTTP: sandbox POST /payout-invoices direct",
+            round(b.median, 3), round(b.p99, 3), len(b.ms)),
+        Row(section, "create over HTTP: form POST to gunicorn desk -> 303",
+            round(a.median, 3), round(a.p99, 3), len(a.ms),
+            result=f"+{extra:.2f} ms (x{a.median / b.median:.2f})",
+            target=f"+<= {OVERHEAD_TARGET_MS:.0f} ms median", verdict=verdict(
+                extra <= OVERHEAD_TARGET_MS),
+            values={"overhead_ms": round(extra, 3), "desk_ms": _summary(a),
+                    "direct_ms": _summary(b), "rss_mb": [round(r, 1) for r in rss]},
+            note=f"gunicorn -w 2 sync on 127.0.0.1, signed-in operator, {len(a.ms)} "
+                 "interleaved pairs; desk worker RSS after: "
+                 + " / ".join(f"{r:.0f} MB" for r in rss)),
+    ], rss
+
+
+def _summary(samples: Samples) -> dict[str, Any]:
+    ordered = sorted(samples.ms)
+    return {"median": round(samples.median, 3), "p99": round(samples.p99, 3),
+            "p25": round(ordered[len(ordered) // 4], 3),
+            "mean": round(statistics.fmean(ordered), 3)}

@@ -1,0 +1,47 @@
+"""A web worker loads only what serving pages needs: the heavy modules used by rare pages,
+the CLI or the background worker (openpyxl, segno, Alembic, Huey and its Redis/PostgreSQL
+stores, the sandbox) load where they are used, keeping each gunicorn worker's memory down."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("openpyxl", "segno", "alembic", "flask_migrate", "huey", "webapp.sandbox",
+         "webapp.tasks")
+PROBE = """
+import json, sys
+import wsgi
+client = wsgi.app.test_client()
+client.get("/login")
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {heavy} or m in {heavy})))
+"""
+
+
+def test_serving_pages_loads_no_heavy_module(tmp_path):
+    env = {**os.environ, "APP_MODE": "production", "SECRET_KEY": "k" * 40,
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite'}",
+           "PAYMEGA_API_URL": "http://127.0.0.1:9", "PAYMEGA_PUBLIC_KEY": "pk_test_x",
+           "PAYMEGA_ACCOUNT_ID": "acc", "PAYMEGA_SECRET_KEY": "sk_test_x",
+           "METRICS_TOKEN": "m" * 32, "PYTHONPATH": str(ROOT)}
+    env.pop("REDIS_URL", None)
+    probe = PROBE.format(heavy=set(HEAVY))
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == []
+
+
+def test_the_cli_still_has_the_migration_commands(tmp_path):
+    env = {**os.environ, "APP_MODE": "demo",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite'}"}
+    flask = Path(sys.executable).parent / "flask"
+    done = subprocess.run([str(flask), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    current = subprocess.run([str(flask), "--app", "wsgi", "db", "current"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert current.returncode == 0 and "(head)" in current.stdout, current.stderr[-2000:]

@@ -1,5 +1,9 @@
 """Creating a payout: store it first, then ask the provider, following the spec's rules on
-409, 5xx and 4xx so no payout is lost and none is created twice."""
+409, 5xx and 4xx so no payout is lost and none is created twice.
+
+A create from the form costs two commits: the row (with its first timeline line and its first
+attempt counted) before the provider call, durable; the provider's answer after it. Nothing
+else is committed on the way (the profile of the create POST was mostly commits)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
@@ -56,8 +61,10 @@ def payout_for_submission(submission_token: str) -> Payout | None:
     return db.session.scalar(db.select(Payout).filter_by(submission_token=submission_token))
 
 
-def store_payout(draft: PayoutDraft, creator: User) -> tuple[Payout, bool]:
-    """Write the row (and its first timeline line) before the provider hears of it.
+def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False
+                 ) -> tuple[Payout, bool]:
+    """Write the row (and its first timeline line) before the provider hears of it; `sending`
+    counts the create call about to be made in the same commit.
     Returns (payout, created); a reused submission token returns the first payout."""
     existing = payout_for_submission(draft.submission_token)
     if existing is not None:
@@ -79,6 +86,7 @@ def store_payout(draft: PayoutDraft, creator: User) -> tuple[Payout, bool]:
         customer_phone=draft.customer_phone or None,
         description=draft.description or None,
         created_by_id=creator.id,
+        attempts=1 if sending else 0,
     )
     db.session.add(payout)
     try:
@@ -88,7 +96,7 @@ def store_payout(draft: PayoutDraft, creator: User) -> tuple[Payout, bool]:
             add_event(payout, "duplicate_confirmed", actor_id=creator.id,
                       message=draft.duplicate_reason,
                       details={"duplicate_of": list(draft.duplicate_of)})
-        db.session.commit()
+        _commit_as_written()
     except IntegrityError:
         # Two submits of one form raced; the other one stored it.
         db.session.rollback()
@@ -104,6 +112,11 @@ def send_to_provider(payout: Payout) -> dict[str, str]:
     Outcomes the provider hides (5xx, timeout, dropped connection, garbage) go to recovery."""
     payout.attempts += 1
     db.session.commit()
+    return _call_provider(payout)
+
+
+def _call_provider(payout: Payout) -> dict[str, str]:
+    """The create call for a stored row whose attempt is already counted and committed."""
     try:
         invoice = provider_client().create_invoice(invoice_request_for(payout, callback_url()))
     except ValidationFailed as exc:
@@ -123,17 +136,39 @@ def send_to_provider(payout: Payout) -> dict[str, str]:
         resolve_creation(payout.id)
         return {}
     apply_invoice(payout, invoice, source="sent_to_provider")
-    db.session.commit()
+    _commit_answer()
     return {}
 
 
 def submit_payout(draft: PayoutDraft, creator: User) -> SubmitOutcome:
-    payout, created = store_payout(draft, creator)
+    payout, created = store_payout(draft, creator, sending=True)
     if not created:
         return SubmitOutcome(payout=payout, duplicate=True)
-    errors = send_to_provider(payout)
+    errors = _call_provider(payout)
     db.session.refresh(payout)
     return SubmitOutcome(payout=payout, field_errors=errors)
+
+
+def _commit_as_written() -> None:
+    """Commit without expiring the session's objects: the new row holds exactly what was just
+    written, so reading it back before the provider call would only cost a SELECT."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
+def _commit_answer() -> None:
+    """Commit the provider's answer. On PostgreSQL this one transaction does not wait for its
+    log to reach the disk (`synchronous_commit` off, for it alone): a database crash in the
+    next moments could only take the row back to "stored, no answer", which recovery resolves
+    by reference_id, exactly as after a crash of our process during the call. The row itself
+    was committed durably before the call."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    db.session.commit()
 
 
 def _field_errors(exc: ValidationFailed) -> dict[str, str]:

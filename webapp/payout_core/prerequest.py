@@ -4,6 +4,10 @@ Typing an amount asks again after each pause, and a submit re-resolves the chose
 answers are kept for up to a minute per (provider, currency, amount). The key is the exact
 amount: the provider filters services by amount, so an answer for a neighbouring amount could
 hide a service that fits this one. Failures are never cached.
+
+With REDIS_URL the answers are shared between processes too (shared_answers.py): a submit
+landing on another gunicorn worker (or instance) than the page the operator just saw finds
+the answer there instead of asking the provider again.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from decimal import Decimal
 from cachetools import TTLCache
 from flask import current_app
 
+from webapp.payout_core import shared_answers
 from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.money import LimitCheck, check_limits
 from webapp.provider.types import PayoutService, Prerequest
@@ -72,7 +77,12 @@ def fetch_prerequest(currency: str, amount: Decimal) -> Prerequest:
     cache = _cache()
     answer = cache.get(key)
     if answer is None:
-        answer = provider_client().prerequest(currency, amount)
+        shared = shared_answers.for_app()
+        answer = shared.get(key) if shared is not None else None
+        if answer is None:
+            raw, answer = provider_client().prerequest_answer(currency, amount)
+            if shared is not None:
+                shared.put(key, raw, cache.ttl)
         cache.put(key, answer)
     return answer
 

@@ -71,9 +71,15 @@ class PaymegaClient:
 
     def prerequest(self, currency: str, amount: Decimal) -> Prerequest:
         """Services that fit `amount` in `currency`. Creates nothing, so it is retried."""
+        return self.prerequest_answer(currency, amount)[1]
+
+    def prerequest_answer(self, currency: str, amount: Decimal) -> tuple[Any, Prerequest]:
+        """The pre-request's JSON as the provider sent it, and parsed (a cache shared between
+        processes keeps the JSON and parses it again on reading)."""
         body = {"currency": currency, "amount": Decimal(amount), "public_key": self.public_key}
         return self._http.call("POST", "/payout-prerequest", body=body, private=False,
-                               retry=True, parse=parsing.parse_prerequest)
+                               retry=True,
+                               parse=lambda answer: (answer, parsing.parse_prerequest(answer)))
 
     # --- payout services ----------------------------------------------------------------
 

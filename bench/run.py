@@ -149,7 +149,8 @@ def run(args: argparse.Namespace) -> list[Row]:
         desks = []
         if {"overhead", "callbacks"} & set(args.only):
             desks = [fresh_desk(sandbox.url, label="sqlite"),
-                     fresh_desk(sandbox.url, "desk-wal", wal=True, label="sqlite-wal")]
+                     fresh_desk(sandbox.url, "desk-full-sync", full_sync=True,
+                                        label="sqlite-full-sync")]
             if not args.no_postgres and pg_problem is None:
                 desks.append(fresh_desk(sandbox.url, database_url=desk_database(),
                                         label="postgres"))
@@ -198,9 +199,11 @@ def run(args: argparse.Namespace) -> list[Row]:
 
 
 HEADER = """Payouts desk benchmarks ({when}, {machine})
-Items 1-3, 5 (bytes) and 6 use Flask's test client in one process (no network noise; the
-sandbox runs in its own process over loopback HTTP); item 4 and RSS use gunicorn + wrk over
-real HTTP on 127.0.0.1. Apps run in production mode. Compare ratios, not absolute times."""
+Items 0 (the three targets of issue 22), 4, the HTTP create of item 1 and the RSS use gunicorn
+-w 2 (sync) on 127.0.0.1 with a signed-in session, wrk -t2 -c8 for the list and the floor in
+the same run. Items 1-3, 5 (bytes) and 6 also run in-process through Flask's test client (no
+network noise; the sandbox in its own process over loopback HTTP). Apps run in production
+mode. Compare ratios taken in one run, not absolute times (the machine is shared)."""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,9 +30,10 @@ from babel.numbers import (
     parse_pattern,
 )
 
-# Memo sizes: the date parts of one formatter (days) and time parts (seconds of a day).
-_DATE_MEMO = 4096
-_TIME_MEMO = 20000
+# Memo sizes of one formatter: date parts (days) and clock parts (seconds of a day); a full
+# memo starts again empty.
+_DATE_MEMO = 1024
+_TIME_MEMO = 4096
 # Time-pattern fields whose output depends on the wall-clock hour, minute and second only.
 _CLOCK_FIELDS = frozenset("hHkKmsaB")
 
@@ -131,8 +132,8 @@ _PROBES = tuple(Decimal(text) for text in (
 
 class DateTimeFormat:
     """Babel's `format_datetime(moment, style)` for one locale and time zone, with the date and
-    clock parts remembered (the rows of a page share their days, and a day has 86,400 clock
-    readings at most)."""
+    clock parts remembered (the rows of a page share their days; pages are viewed again and
+    again, by htmx polling too)."""
 
     def __init__(self, locale_name: str, zone: tzinfo, style: str) -> None:
         self.locale = Locale.parse(locale_name)
@@ -182,6 +183,6 @@ def _remember(memo: dict, key: Any, value: str, limit: int) -> None:
     memo[key] = value
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=32)  # (language, time zone, style) triples in use; ~0.5 MB each at most
 def datetime_format(locale_name: str, zone: tzinfo, style: str = "medium") -> DateTimeFormat:
     return DateTimeFormat(locale_name, zone, style)

@@ -47,15 +47,15 @@ class Gunicorn:
             cwd=ROOT, env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
             stdout=self.log, stderr=subprocess.STDOUT)
 
-    def wait_ready(self, path: str, timeout: float = 30.0) -> None:
+    def wait_ready(self, path: str, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited, see {self.log.name}")
             try:
-                requests.get(self.url + path, timeout=10, allow_redirects=False)
+                requests.get(self.url + path, timeout=30, allow_redirects=False)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # workers still booting
                 time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not answer within {timeout} s")
 

@@ -45,3 +45,28 @@ def test_the_cli_still_has_the_migration_commands(tmp_path):
     current = subprocess.run([str(flask), "--app", "wsgi", "db", "current"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=120)
     assert current.returncode == 0 and "(head)" in current.stdout, current.stderr[-2000:]
+
+
+MEMORY_PROBE = """
+import re
+from webapp import create_app
+from webapp.auth.passwords import hash_password, verify_password
+def rss():
+    return int(re.search(r"VmRSS:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) / 1024
+app = create_app()
+before = rss()
+stored = hash_password("a long enough passphrase")
+for _ in range(5):
+    assert verify_password(stored, "a long enough passphrase")
+print(rss() - before)
+"""
+
+
+def test_password_checks_give_their_memory_back(tmp_path):
+    """Each Argon2id check takes 19 MiB of scratch memory; a worker must not keep it."""
+    env = {**os.environ, "APP_MODE": "demo", "PYTHONPATH": str(ROOT),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite'}"}
+    out = subprocess.run([sys.executable, "-c", MEMORY_PROBE], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    grown_mb = float(out.strip().splitlines()[-1])
+    assert grown_mb < 8, f"{grown_mb:.1f} MB kept after five password checks"

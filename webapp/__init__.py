@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from webapp import memory
 from webapp.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,7 @@ def _trust_proxies(app: Flask, hops: int) -> None:
 def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
     """Build the app; raises `ConfigError` naming the variable when a setting is missing."""
     settings = _load_config(config).resolve()
+    memory.pin_mmap_threshold()  # before the first password hash
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),

@@ -84,6 +84,11 @@ ROW_COLUMNS = (Payout.id, Payout.created_at, Payout.amount, Payout.currency,
                Payout.service_code, Payout.customer_name, Payout.fields_masked, Payout.status)
 
 
+# One alias for every page query: a fresh alias per request made SQLAlchemy adapt the columns
+# again each time (and miss its compiled-statement cache).
+CREATOR = aliased(User, name="creator")
+
+
 @dataclass(frozen=True)
 class Page:
     payouts: Sequence[ListRow]
@@ -140,9 +145,8 @@ def fetch_page(query: Select[tuple[Payout]], after: Cursor | None,
                size: int = PAGE_SIZE) -> Page:
     """One page and the cursor of the next (None on the last page): one SELECT of the shown
     columns, the creator's name joined."""
-    creator = aliased(User)
-    shown = (query.with_only_columns(*ROW_COLUMNS, creator.username)
-             .join(creator, creator.id == Payout.created_by_id))
+    shown = (query.with_only_columns(*ROW_COLUMNS, CREATOR.username)
+             .join(CREATOR, CREATOR.id == Payout.created_by_id))
     rows = [ListRow(*row) for row in db.session.execute(
         newest_first(shown, after).limit(size + 1))]
     payouts = rows[:size]

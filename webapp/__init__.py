@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
         _trust_proxies(app, app.config["PROXY_HOPS"])
 
     from webapp import (
+        catalogs,
         extensions,
         formatting,
         htmx,
@@ -70,11 +71,12 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
+    catalogs.init_app(app)  # before any page: ru/uk must never fall back to English silently
     extensions.babel.init_app(
         app,
         locale_selector=i18n.select_locale,
         timezone_selector=i18n.select_timezone,
-        default_translation_directories=str(Path(__file__).parent / "translations"),
+        default_translation_directories=str(catalogs.catalog_directory(app)),
     )
     extensions.limiter.init_app(app)
     htmx.init_app(app)

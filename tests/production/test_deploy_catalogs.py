@@ -3,7 +3,8 @@
 loopback port, and pages read over HTTP in ru and uk.
 
 The new virtualenv sees this checkout's installed dependencies through a `.pth` line, so the
-guide's `pip install -e .` installs only the desk itself (no dependency download)."""
+guide's `pip install -e .` installs only the desk itself (no dependency download); the
+dependencies' commands (`flask`, `gunicorn`) are written into it the way pip writes them."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ GUIDE = ROOT / "docs" / "deploy.md"
 INSTALL = "python3 -m venv .venv && .venv/bin/pip install -e ."
 REDIS_URL = os.environ.get("TEST_DEPLOY_REDIS_URL", "redis://127.0.0.1:6379/5")
 PASSWORD = "correct-horse-battery-staple"
+SCRIPTS = {"flask": ("flask.cli", "main"), "gunicorn": ("gunicorn.app.wsgiapp", "run"),
+           "pybabel": ("babel.messages.frontend", "main")}
 
 
 def run(command: str, cwd: Path, env: dict[str, str], stdin: str | None = None) -> str:
@@ -78,6 +81,12 @@ def test_a_fresh_install_by_the_guide_serves_russian_and_ukrainian(
     site = Path(sysconfig.get_paths()["purelib"])  # this checkout's dependencies, shared
     [new_site] = checkout.glob(".venv/lib/python3*/site-packages")
     (new_site / "_shared_dependencies.pth").write_text(f"{site}\n")
+    for name, entry in SCRIPTS.items():  # the dependencies' commands, as pip would make them
+        script = checkout / ".venv" / "bin" / name
+        script.write_text(f"#!{checkout / '.venv' / 'bin' / 'python'}\n"
+                          f"import sys\nfrom {entry[0]} import {entry[1]}\n"
+                          f"sys.exit({entry[1]}())\n")
+        script.chmod(0o755)
     run(".venv/bin/pip install -q -e .", checkout, environment)
     run(".venv/bin/flask --app wsgi db upgrade", checkout, environment)
     checked = run(".venv/bin/flask --app wsgi check", checkout, environment)
@@ -102,6 +111,7 @@ def test_a_fresh_install_by_the_guide_serves_russian_and_ukrainian(
             assert f'lang="{language}"' in login_page and sign_in in login_page
             assert "Sign in" not in login_page
             assert visitor.sign_in("olga").status_code == 303
+            visitor.get("/profile")  # the signed-in session's form token
             assert visitor.post("/language", {"language": language}).status_code in (302, 303)
             page = visitor.get("/payouts/").text
             assert f'lang="{language}"' in page and payouts in page, page[:2000]

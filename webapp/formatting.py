@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from babel.numbers import get_currency_symbol, parse_pattern
 from flask import Flask
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, get_timezone
 from markupsafe import Markup, escape
 
 from webapp.models.base import as_utc
@@ -42,10 +42,20 @@ def format_money(amount: Decimal | None, currency: str) -> str:
     return f"{pattern.apply(Decimal(amount), locale)}\u00a0{currency}"
 
 
+def zone_name(moment: datetime) -> str:
+    """The reader's zone at `moment`, as an offset anyone can read: "GMT+02:00", or "UTC"."""
+    zone = get_timezone()
+    if zone is None or str(zone) in {"UTC", "Etc/UTC"}:
+        return "UTC"
+    return str(format_datetime(moment, "ZZZZ"))
+
+
 def format_when(moment: datetime | None, style: str = "medium") -> str:
+    """Date and time in the reader's language and time zone, with the zone named."""
     if moment is None:
         return ""
-    return format_datetime(as_utc(moment), style)
+    moment = as_utc(moment)
+    return f"{format_datetime(moment, style)} {zone_name(moment)}"
 
 
 def iso_time(moment: datetime | None) -> str:
@@ -60,9 +70,10 @@ def time_tag(moment: datetime | None) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    """Every app-wide Jinja filter and global, registered in this one place."""
+    """Every app-wide Jinja filter and global, registered in this one place. `datetimeformat`
+    (Flask-Babel's, which names no zone) is replaced by `when`."""
     app.jinja_env.filters.update(
-        money=format_money, when=format_when, iso=iso_time,
+        money=format_money, when=format_when, iso=iso_time, datetimeformat=format_when,
         status_label=status_label, status_badge=status_badge,
         provider_status=provider_status_label, provider_error=provider_error,
     )

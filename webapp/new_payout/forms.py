@@ -23,6 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from webapp.formatting import format_money
 from webapp.payout_core.fields import FIELD_PREFIX, RecipientField, recipient_field, strip
 from webapp.payout_core.money import AmountError, check_limits, parse_amount
 from webapp.provider.types import PayoutService
@@ -115,14 +116,14 @@ class PayoutFormBase(FlaskForm):
                              service.amount_min, service.amount_max)
         if check.too_small:
             raise ValidationError(_l(
-                "Too small for this service: %(amount)s %(currency)s, the minimum is "
-                "%(limit)s %(currency)s.", amount=check.service_amount,
-                currency=service.currency, limit=service.amount_min))
+                "Too small for this service: %(amount)s, the minimum is %(limit)s.",
+                amount=format_money(check.service_amount, service.currency),
+                limit=format_money(service.amount_min, service.currency)))
         if check.too_large:
             raise ValidationError(_l(
-                "Too large for this service: %(amount)s %(currency)s, the maximum is "
-                "%(limit)s %(currency)s.", amount=check.service_amount,
-                currency=service.currency, limit=service.amount_max))
+                "Too large for this service: %(amount)s, the maximum is %(limit)s.",
+                amount=format_money(check.service_amount, service.currency),
+                limit=format_money(service.amount_max, service.currency)))
 
     def amount_value(self) -> Decimal:
         return parse_amount(self.amount.data, self.currency.data or "")

@@ -26,7 +26,7 @@ CASES = {
 def status_in(app, language: str) -> str:
     from flask_babel import force_locale
 
-    from webapp.payouts.labels import status_label
+    from webapp.payout_core.labels import status_label
 
     with app.test_request_context(), force_locale(language):
         return str(status_label("awaiting_approval"))

@@ -213,7 +213,7 @@ def world(pseudo_app: Flask, make_user: Callable[..., User],
 
 
 def _offers(currency: str) -> bool:
-    from webapp.payouts.gateway import provider_client
+    from webapp.payout_core.gateway import provider_client
 
     return provider_client().prerequest(currency, Decimal("1234.50")).service(
         f"test_{currency.lower()}") is not None
@@ -224,7 +224,7 @@ def _batches(creator: User) -> list[int]:
     import csv
 
     from webapp.batches.services import create_batch, read_file, submit_batch
-    from webapp.payouts.gateway import provider_client
+    from webapp.payout_core.gateway import provider_client
 
     service = provider_client().prerequest("USD", Decimal("10")).service("test_usd")
     assert service is not None

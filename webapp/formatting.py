@@ -13,7 +13,9 @@ from markupsafe import Markup, escape
 
 from webapp.models.base import as_utc
 from webapp.payout_core.labels import (
+    event_details,
     event_label,
+    failure_text,
     provider_error,
     provider_status_label,
     resolution_text,
@@ -78,4 +80,5 @@ def init_app(app: Flask) -> None:
         provider_status=provider_status_label, provider_error=provider_error,
     )
     app.jinja_env.globals.update(time_tag=time_tag, resolution_text=resolution_text,
-                                 event_label=event_label)
+                                 event_label=event_label, event_details=event_details,
+                                 failure_text=failure_text)

@@ -111,7 +111,7 @@ def send_to_provider(payout: Payout) -> dict[str, str]:
         if move(payout.id, [S.AWAITING_APPROVAL], S.CREATION_UNKNOWN,
                 last_error=describe(exc)):
             add_event(payout, "creation_unknown", status_from=S.AWAITING_APPROVAL.value,
-                      status_to=S.CREATION_UNKNOWN.value, message=describe(exc))
+                      status_to=S.CREATION_UNKNOWN.value, failure=describe(exc))
         db.session.commit()
         db.session.refresh(payout)
         resolve_creation(payout.id)

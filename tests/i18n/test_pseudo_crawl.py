@@ -199,7 +199,9 @@ def world(pseudo_app: Flask, make_user: Callable[..., User],
 
     change = request_roles(db.session.get(User, second_admin.id), {Role.ADMIN}, admin)
     db.session.commit()
-    batch_ids = _batches(olga)
+    with pseudo_app.test_request_context():  # uploads happen in a request (WTForms' catalog)
+        batch_ids = _batches(olga)
+    _every_event_and_audit_action(payouts[0], olga, manager)
     users = list(db.session.scalars(db.select(User.id)))
     return World(
         ids={"payout_id": [p.id for p in payouts] + [rejected.id], "batch_id": batch_ids,
@@ -210,6 +212,35 @@ def world(pseudo_app: Flask, make_user: Callable[..., User],
              "pay.csv", "Person", "fee", "abc",
              "Werkzeug"]),  # the test client's User-Agent, on the sessions pages
     )
+
+
+def _every_event_and_audit_action(payout: Payout, operator: User, manager: User) -> None:
+    """A timeline with every kind of event and an audit log with every action we word, each
+    with the parameters the code writes (failures of every kind included)."""
+    from webapp.admin.audit_wording import SENTENCES
+    from webapp.audit import record
+    from webapp.payout_core import failures
+    from webapp.payout_core.labels import EVENT_LABELS, PROVIDER_ERRORS
+    from webapp.payout_core.timeline import add_event
+
+    kinds = [k for k in PROVIDER_ERRORS if k not in {failures.REJECTED}]
+    for index, kind in enumerate(EVENT_LABELS):
+        failure = failures.failure(kinds[index % len(kinds)], http_status=500,
+                                   provider_message="Internal server error")
+        add_event(payout, kind, actor_id=manager.id, status_from="approved",
+                  status_to="processing", failure=failure, source="callback",
+                  provider_status="process_failed", resolution="INSUFFICIENT_FUNDS",
+                  batch_id=1, payout_id=payout.id, above_limit=True)
+    details = {"amount": "10.00", "currency": "USD", "total": "20.00", "rows": 3, "valid": 2,
+               "count": 2, "change": 1, "to": ["manager"], "roles": ["operator"],
+               "reason": "Wrong account", "status": "done", "ok": False,
+               "failure": failures.failure("ServerError", http_status=500)}
+    for action in [*SENTENCES, "payout.process_answer"]:
+        target = (f"payout:{payout.id}" if action.startswith("payout.") else
+                  "batch:1" if action.startswith("batch.") else f"user:{operator.id} olga")
+        record(action, actor=manager, target=target, details=details)
+    record("login_failed", actor=None, target=None)
+    db.session.commit()
 
 
 def _offers(currency: str) -> bool:

@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Iterable
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -14,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from webapp.batches.columns import Column
+from webapp.batches.validation import error_message
 from webapp.extensions import db
 from webapp.models import BatchRow, Payout, RowState
 from webapp.payout_core.failures import Failure
@@ -68,9 +70,12 @@ def _values(row: BatchRow, columns: list[Column]) -> list[str]:
 
 def error_text(row: BatchRow, labels: dict[str, str]) -> str:
     parts = []
+    locale = get_locale()
+    language = locale.language if locale is not None else "en"
     for error in row.errors or []:
         label = labels.get(error.get("column", ""))
-        parts.append(f"{label}: {error['message']}" if label else error["message"])
+        message = error_message(error, language)
+        parts.append(f"{label}: {message}" if label else message)
     return "; ".join(parts)
 
 

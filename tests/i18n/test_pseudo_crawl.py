@@ -163,15 +163,18 @@ def _words_of(*values: Any) -> set[str]:
 
 
 def _provider_words() -> set[str]:
-    """The sandbox's own texts (service codes and names, field labels and hints): the
-    provider's data, shown as the provider sends it."""
+    """The sandbox's own texts (service codes and names, field labels and hints, its error
+    messages): the provider's data, shown as the provider sends it."""
     import ast
 
-    from webapp.sandbox import catalogue_data
+    from webapp import sandbox
 
-    tree = ast.parse(Path(catalogue_data.__file__).read_text(encoding="utf-8"))
-    return _words_of([node.value for node in ast.walk(tree)
-                      if isinstance(node, ast.Constant) and isinstance(node.value, str)])
+    words: set[str] = set()
+    for module in Path(sandbox.__file__).parent.glob("*.py"):  # its catalogue and its errors
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        words |= _words_of([node.value for node in ast.walk(tree)
+                            if isinstance(node, ast.Constant) and isinstance(node.value, str)])
+    return words
 
 
 @pytest.fixture
@@ -305,14 +308,14 @@ def _payout_post(**fields: str) -> dict[str, str]:
 
     return {"currency": "USD", "amount": "10", "service": "test_usd",
             "submission_token": str(uuid.uuid4()), "customer_name": "Rita Novak",
-            "account": "4242", **fields}
+            "field__account": "4242", **fields}
 
 
 # Error states that an empty post does not reach: (role, url, form, sandbox fault to inject).
 POST_STATES: list[tuple[str | None, str, Callable[[], dict[str, str]], tuple[str, str] | None]] = [
     (None, "/login", lambda: {"username": "olga", "password": "wrong-password"}, None),
     (None, "/login", lambda: {"username": "nobody", "password": "wrong-password"}, None),
-    ("operator", "/payouts/new", lambda: _payout_post(account="not digits"), None),
+    ("operator", "/payouts/new", lambda: _payout_post(field__account="not digits"), None),
     ("operator", "/payouts/new", lambda: _payout_post(amount="0.001"), None),
     ("operator", "/payouts/new", lambda: _payout_post(customer_email="not-an-email"), None),
     ("operator", "/payouts/new", _payout_post, ("create", "422")),

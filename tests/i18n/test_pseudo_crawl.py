@@ -25,7 +25,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from tests.conftest import CSRFClient, login
+from tests.conftest import csrf_client, login
 from tests.i18n.pseudo import PSEUDO, WTFORMS_TEMPLATE, build_catalog, register_locale
 from webapp.extensions import db
 from webapp.models import Payout, Role, User
@@ -362,8 +362,7 @@ def _client(app: Flask, username: str | None) -> FlaskClient:
     from webapp.extensions import limiter
 
     limiter.reset()  # the crawl's own empty sign-in posts must not lock the next role out
-    app.test_client_class = CSRFClient
-    client = app.test_client()
+    client = csrf_client(app)
     if username:
         assert login(client, username).status_code == 303
     return client

@@ -56,6 +56,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
         _trust_proxies(app, app.config["PROXY_HOPS"])
 
     from webapp import (
+        catalogs,
         extensions,
         formatting,
         htmx,
@@ -75,11 +76,12 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
     migrations_cli.init_app(app)  # `flask db`: Flask-Migrate loads when the command runs
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
+    catalogs.init_app(app)  # before any page: ru/uk must never fall back to English silently
     extensions.babel.init_app(
         app,
         locale_selector=i18n.select_locale,
         timezone_selector=i18n.select_timezone,
-        default_translation_directories=str(Path(__file__).parent / "translations"),
+        default_translation_directories=str(catalogs.catalog_directory(app)),
     )
     extensions.limiter.init_app(app)
     htmx.init_app(app)

@@ -17,6 +17,8 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo
 from sqlalchemy import text
 
+from webapp.catalogs import check_catalogs
+
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = (3.05, 5.0)
 Result = tuple[bool, str]
@@ -121,7 +123,7 @@ def check_callback_url() -> Result:
 
 CHECKS: tuple[Callable[[], Result], ...] = (
     check_database, check_migrations, check_redis, check_provider_account,
-    check_provider_public_key, check_callback_url,
+    check_provider_public_key, check_callback_url, check_catalogs,
 )
 
 

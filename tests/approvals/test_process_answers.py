@@ -49,7 +49,7 @@ def test_a_refusal_returns_the_payout_to_the_queue(fault, make_user, make_payout
     payout = make_payout(make_user("olga", Role.OPERATOR))
     sandbox.state.inject("process", fault)
     outcome = approve(payout.id, make_user("max", Role.MANAGER), fingerprint_of(payout))
-    assert not outcome.processed_ok and outcome.provider_message
+    assert not outcome.processed_ok and outcome.failure
     stored = outcome.payout
     assert stored.status == S.AWAITING_APPROVAL  # the provider says it is still `created`
     assert stored.approved_by_id is None

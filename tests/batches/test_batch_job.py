@@ -87,7 +87,8 @@ def test_partial_failures_follow_the_single_payout_rules_then_retry(
     rows = _rows(batch)
     assert [r.state for r in rows] == [RowState.FAILED, RowState.SENT, RowState.SENT,
                                        RowState.FAILED, RowState.SENT, RowState.SENT]
-    assert "422" in rows[0].failure and "403" in rows[3].failure
+    assert rows[0].failure["http_status"] == 422 and rows[3].failure["http_status"] == 403
+    assert rows[0].failure["kind"] == "ValidationFailed" and rows[3].failure["kind"] == "Forbidden"
     assert rows[0].payout.status == S.FAILED_TO_CREATE
     assert rows[3].payout.status == S.AWAITING_APPROVAL  # still created at the provider
     _no_duplicates(sandbox)

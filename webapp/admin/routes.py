@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from webapp.admin import guarded, limits
+from webapp.admin.audit_wording import audit_sentence
 from webapp.admin.forms import (
     ActionForm,
     AuditFilterForm,
@@ -215,7 +216,8 @@ def audit() -> str:
                        per_page=PER_PAGE, error_out=False)
     filters = {k: v for k, v in {"action": form.action.data, "user": form.user.data}.items() if v}
     return render_page("admin/audit.html", "admin/_audit_table.html", page=page, form=form,
-                       filters=filters, action_label=action_label)
+                       filters=filters, action_label=action_label,
+                       audit_sentence=audit_sentence)
 
 
 RECENT = 20

@@ -20,6 +20,7 @@ from webapp.auth.cooling import is_cooling_off
 from webapp.extensions import db
 from webapp.models import ApprovalLimit, Payout, PayoutApproval, PayoutStatus, Role, User
 from webapp.models.base import utcnow
+from webapp.payout_core.failures import Failure
 from webapp.payout_core.processing import send_process_request
 from webapp.payout_core.state import move
 from webapp.payout_core.timeline import add_event
@@ -51,7 +52,7 @@ class ApprovalOutcome:
     payout: Payout
     fully_approved: bool  # False: first of two approvals recorded
     processed_ok: bool = False
-    provider_message: str | None = None
+    failure: Failure | None = None
 
 
 def limit_for(user: User, currency: str) -> Decimal | None:
@@ -92,8 +93,7 @@ def _record_partial(payout: Payout, manager: User) -> ApprovalOutcome:
     db.session.add(PayoutApproval(payout_id=payout.id, user_id=manager.id,
                                   payout_version=payout.version))
     try:
-        add_event(payout, "first_approval", actor_id=manager.id,
-                  message="above the approver's limit: a second manager must approve")
+        add_event(payout, "first_approval", actor_id=manager.id, above_limit=True)
         record("payout.first_approval", actor=manager, target=f"payout:{payout.id}")
         db.session.commit()
     except IntegrityError:
@@ -138,11 +138,11 @@ def approve(payout_id: int, manager: User, fingerprint: str | None) -> ApprovalO
     db.session.refresh(payout)
     result = send_process_request(payout)
     record("payout.process_answer", actor=manager, target=f"payout:{payout.id}",
-           details={"ok": result.ok, "message": result.message})
+           details={"ok": result.ok, "failure": result.failure})
     db.session.commit()
     db.session.refresh(payout)
     return ApprovalOutcome(payout=payout, fully_approved=True, processed_ok=result.ok,
-                           provider_message=result.message)
+                           failure=result.failure)
 
 
 def reject(payout_id: int, manager: User, reason: str, fingerprint: str | None = None) -> Payout:
@@ -163,7 +163,7 @@ def reject(payout_id: int, manager: User, reason: str, fingerprint: str | None =
         db.session.rollback()
         raise ApprovalRefused(Refusal.NOT_WAITING)
     add_event(payout, "rejected", actor_id=manager.id, status_from=S.AWAITING_APPROVAL.value,
-              status_to=S.REJECTED.value, message=reason[:1024])
+              status_to=S.REJECTED.value, reason=reason[:1024])
     record("payout.rejected", actor=manager, target=f"payout:{payout.id}",
            details={"reason": reason[:200]})
     db.session.commit()

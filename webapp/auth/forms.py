@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.dates import get_timezone_gmt, get_timezone_location
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -37,9 +40,21 @@ COMMON_TIMEZONES = (
 )
 
 
+def timezone_label(name: str, now: datetime | None = None) -> str:
+    """A zone as people read it in their language: "Київ (GMT+02:00)", not "Europe/Kyiv"."""
+    if name == "UTC":
+        return "UTC"
+    zone = ZoneInfo(name)
+    locale = get_locale() or "en"
+    city = get_timezone_location(zone, locale=locale, return_city=True)
+    offset = get_timezone_gmt((now or datetime.now(UTC)).astimezone(zone), locale=locale)
+    return f"{city} ({offset})"
+
+
 def timezone_choices() -> list[SelectChoice]:
     known = available_timezones() | {"UTC"}
-    return [SelectChoice(name, name.replace("_", " ")) for name in COMMON_TIMEZONES
+    now = datetime.now(UTC)
+    return [SelectChoice(name, timezone_label(name, now)) for name in COMMON_TIMEZONES
             if name in known]
 
 

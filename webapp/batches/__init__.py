@@ -8,4 +8,7 @@ bp.add_app_template_global(awaiting_batches, "awaiting_batches")
 bp.add_app_template_global(batch_status_label, "batch_status_label")
 bp.add_app_template_global(row_state_label, "row_state_label")
 
-__all__ = ["bp"]
+# What other features may import (tests/architecture): the status names, for the audit log.
+PUBLIC_MODULES = ("labels",)
+
+__all__ = ["PUBLIC_MODULES", "bp"]

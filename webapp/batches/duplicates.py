@@ -13,8 +13,6 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
-from flask_babel import format_date
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from webapp.batches.validation import RowResult, recipient_digest
@@ -70,8 +68,8 @@ def _against_payouts(rows: list[RowResult], service_code: str, currency: str) ->
                                   Decimal(amount))
         for row in candidates:
             if row.valid and row.digest == digest:
-                row.add_error("", _l("Same recipient and amount as payout %(id)s of %(date)s.",
-                                     id=payout_id, date=format_date(created_at)))
+                row.add_coded("duplicate_payout", id=payout_id,
+                              date=created_at.date().isoformat())
 
 
 def _against_batches(rows: list[RowResult], exclude_batch_id: int | None) -> None:
@@ -93,5 +91,4 @@ def _against_batches(rows: list[RowResult], exclude_batch_id: int | None) -> Non
         for digest, batch_id, row_number in db.session.execute(query):
             for row in by_digest[digest]:
                 if row.valid:
-                    row.add_error("", _l("Same recipient and amount as row %(row)s of batch "
-                                         "%(batch)s.", row=row_number, batch=batch_id))
+                    row.add_coded("duplicate_batch_row", row=row_number, batch=batch_id)

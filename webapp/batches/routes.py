@@ -210,7 +210,7 @@ def index() -> str:
 
 
 def _labels(batch: Batch) -> dict[str, str]:
-    return {c.key: c.label for c in columns_for(service_of(batch), batch.language)}
+    return {c.key: c.label for c in columns_for(service_of(batch), language())}
 
 
 def _rows(batch: Batch, state: RowState, limit: int, offset: int = 0) -> list[BatchRow]:

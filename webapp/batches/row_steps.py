@@ -22,6 +22,15 @@ from webapp.models import (
 )
 from webapp.models.base import utcnow
 from webapp.payout_core.create import PayoutDraft, send_to_provider, store_payout
+from webapp.payout_core.failures import (
+    BATCH_INTERRUPTED,
+    FAILED_AT_PROVIDER,
+    PROCESS_REFUSED,
+    REJECTED,
+    RESOLUTION,
+    Failure,
+    failure,
+)
 from webapp.payout_core.processing import send_process_request
 from webapp.payout_core.recovery import resolve_creation, resolve_processing
 from webapp.payout_core.secrets import decrypt_fields
@@ -75,9 +84,9 @@ def _ensure_payout(batch: Batch, row: BatchRow) -> Payout:
 def _interrupted_create(payout: Payout) -> None:
     """A create was attempted by a run that died: find it by reference before re-creating."""
     if move(payout.id, [S.AWAITING_APPROVAL], S.CREATION_UNKNOWN,
-            last_error="batch run interrupted during create"):
+            last_error=failure(BATCH_INTERRUPTED)):
         add_event(payout, "creation_unknown", status_from=S.AWAITING_APPROVAL.value,
-                  status_to=S.CREATION_UNKNOWN.value, message="batch run interrupted")
+                  status_to=S.CREATION_UNKNOWN.value, failure=failure(BATCH_INTERRUPTED))
     db.session.commit()
     resolve_creation(payout.id)
 
@@ -110,7 +119,7 @@ def approve_for_batch(payout: Payout, batch: Batch) -> bool:
                                   payout_version=payout.version))
     add_event(payout, "approved_in_batch", actor_id=approver_id,
               status_from=S.AWAITING_APPROVAL.value, status_to=S.APPROVED.value,
-              message=f"batch {batch.id}")
+              batch_id=batch.id)
     db.session.commit()
     return True
 
@@ -136,7 +145,7 @@ def settle_row(batch: Batch, row_id: int) -> None:
     db.session.commit()
 
 
-def _state_of(payout: Payout) -> tuple[str, str | None]:
+def _state_of(payout: Payout) -> tuple[str, Failure | None]:
     status = payout.status_enum
     if status in SENT:
         return RowState.SENT.value, None
@@ -145,11 +154,14 @@ def _state_of(payout: Payout) -> tuple[str, str | None]:
     if status == S.AWAITING_APPROVAL:
         if payout.provider_invoice_id is None:
             return RowState.UNKNOWN.value, None
-        return RowState.FAILED.value, payout.last_error or "processing refused"
+        return RowState.FAILED.value, payout.last_error or failure(PROCESS_REFUSED)
     if status == S.REJECTED:
-        return RowState.FAILED.value, payout.rejection_reason
-    resolution = payout.provider_resolution or payout.provider_status
-    return RowState.FAILED.value, (payout.last_error or resolution or status.value)[:1024]
+        return RowState.FAILED.value, failure(REJECTED, reason=payout.rejection_reason)
+    if payout.last_error:
+        return RowState.FAILED.value, payout.last_error
+    if payout.provider_resolution:
+        return RowState.FAILED.value, failure(RESOLUTION, code=payout.provider_resolution)
+    return RowState.FAILED.value, failure(FAILED_AT_PROVIDER, status=payout.provider_status)
 
 
 def mark_late_failures(batch_id: int) -> int:
@@ -160,7 +172,7 @@ def mark_late_failures(batch_id: int) -> int:
         update(BatchRow)
         .where(BatchRow.batch_id == batch_id, BatchRow.state == RowState.SENT.value,
                BatchRow.payout_id.in_(failed_payouts))
-        .values(state=RowState.FAILED.value, failure="failed at the provider")
+        .values(state=RowState.FAILED.value, failure=failure(FAILED_AT_PROVIDER))
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()

@@ -122,7 +122,8 @@ class BatchRow(db.Model):
     # Keyed hash of service, currency, recipient fields and amount: finds duplicates.
     recipient_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     attempt: Mapped[int] = mapped_column(Integer, default=0)  # bumped by each retry
-    failure: Mapped[str | None] = mapped_column(String(1024))
+    # Why the row's payout failed, as data (webapp/payout_core/failures.py), worded when shown.
+    failure: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     payout_id: Mapped[int | None] = mapped_column(
         ForeignKey("payouts.id", ondelete="SET NULL"), index=True)
 

@@ -70,7 +70,9 @@ class Payout(db.Model):
     provider_resolution: Mapped[str | None] = mapped_column(String(64))
     provider_updated: Mapped[int | None] = mapped_column(Integer)  # provider's `updated` epoch
     provider_payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    last_error: Mapped[str | None] = mapped_column(String(1024))
+    # Why the last attempt failed, as data: {"kind": "ServerError", "http_status": 500, …}
+    # (webapp/payout_core/failures.py); worded when shown, in the reader's language.
+    last_error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped on every change of what would be paid; approvals are bound to it (fingerprint).
@@ -117,7 +119,7 @@ class PayoutEvent(db.Model):
     kind: Mapped[str] = mapped_column(String(48))
     status_from: Mapped[str | None] = mapped_column(String(32))
     status_to: Mapped[str | None] = mapped_column(String(32))
-    message: Mapped[str | None] = mapped_column(String(1024))
+    # Parameters of the event (`failure`, `reason`, `provider_status` …), never a sentence.
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     payout: Mapped[Payout] = relationship(back_populates="events")

@@ -23,7 +23,9 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField
 from wtforms.validators import UUID, Optional
 
+from webapp.audit import record
 from webapp.auth.access import roles_required
+from webapp.extensions import db
 from webapp.htmx import is_partial_request, redirect_to, render_page
 from webapp.models import Payout, Role
 from webapp.new_payout.forms import PayoutFormBase, StartForm, build_payout_form
@@ -174,6 +176,10 @@ def _duplicate_confirmed(page: NewPayoutPage, form: PayoutFormBase) -> bool:
 
 def _create(page: NewPayoutPage, form: PayoutFormBase, draft: PayoutDraft) -> str | Response:
     outcome = submit_payout(draft, creator=current_user._get_current_object())
+    if outcome.payout is not None and not outcome.duplicate:
+        record("payout.created", target=f"payout:{outcome.payout.id}", details={
+            "amount": str(outcome.payout.amount), "currency": outcome.payout.currency})
+        db.session.commit()
     if outcome.payout is not None and not outcome.field_errors:
         return redirect_to(url_for("payouts.detail", payout_id=outcome.payout.id))
     if outcome.field_errors:

@@ -94,8 +94,7 @@ def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False
         add_event(payout, "created", actor_id=creator.id, status_to=payout.status)
         if draft.duplicate_of:
             add_event(payout, "duplicate_confirmed", actor_id=creator.id,
-                      message=draft.duplicate_reason,
-                      details={"duplicate_of": list(draft.duplicate_of)})
+                      reason=draft.duplicate_reason, duplicate_of=list(draft.duplicate_of))
         _commit_as_written()
     except IntegrityError:
         # Two submits of one form raced; the other one stored it.
@@ -130,7 +129,7 @@ def _call_provider(payout: Payout) -> dict[str, str]:
         if move(payout.id, [S.AWAITING_APPROVAL], S.CREATION_UNKNOWN,
                 last_error=describe(exc)):
             add_event(payout, "creation_unknown", status_from=S.AWAITING_APPROVAL.value,
-                      status_to=S.CREATION_UNKNOWN.value, message=describe(exc))
+                      status_to=S.CREATION_UNKNOWN.value, failure=describe(exc))
         db.session.commit()
         db.session.refresh(payout)
         resolve_creation(payout.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus
+from webapp.payout_core.failures import Failure, failure_of
 from webapp.payout_core.state import move
 from webapp.payout_core.timeline import add_event
 from webapp.provider.errors import ProviderError
@@ -11,10 +12,9 @@ from webapp.provider.errors import ProviderError
 S = PayoutStatus
 
 
-def describe(exc: ProviderError) -> str:
-    """A short, secret-free description for the timeline and the page."""
-    code = f" {exc.status_code}" if exc.status_code else ""
-    return f"{type(exc).__name__}{code}: {exc.message}"[:1024]
+def describe(exc: ProviderError) -> Failure:
+    """The failure as data (kind and parameters) for the payout, its timeline and the page."""
+    return failure_of(exc)
 
 
 def fail_creation(payout: Payout, exc: ProviderError) -> None:
@@ -23,5 +23,5 @@ def fail_creation(payout: Payout, exc: ProviderError) -> None:
     if move(payout.id, [S.AWAITING_APPROVAL, S.CREATION_UNKNOWN], S.FAILED_TO_CREATE,
             last_error=reason):
         add_event(payout, "failed_to_create", status_to=S.FAILED_TO_CREATE.value,
-                  message=reason, details={"http_status": exc.status_code})
+                  failure=reason)
     db.session.commit()

@@ -14,6 +14,7 @@ from sqlalchemy import delete, update
 from webapp.extensions import db
 from webapp.models import Payout, PayoutApproval, PayoutStatus
 from webapp.models.base import utcnow
+from webapp.payout_core.failures import CONFLICT_STILL_CREATED, Failure, failure
 from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.outcomes import describe
 from webapp.payout_core.state import apply_invoice, move
@@ -27,7 +28,7 @@ S = PayoutStatus
 @dataclass(frozen=True)
 class ProcessResult:
     ok: bool
-    message: str | None = None
+    failure: Failure | None = None
 
 
 def claim_process_request(payout: Payout, allowed: list[PayoutStatus]) -> bool:
@@ -66,10 +67,10 @@ def send_process_request(payout: Payout) -> ProcessResult:
     return ProcessResult(True)
 
 
-def _mark_processing_unknown(payout: Payout, reason: str) -> None:
+def _mark_processing_unknown(payout: Payout, reason: Failure) -> None:
     if move(payout.id, [S.APPROVED], S.PROCESSING_UNKNOWN, last_error=reason):
         add_event(payout, "processing_unknown", status_from=S.APPROVED.value,
-                  status_to=S.PROCESSING_UNKNOWN.value, message=reason)
+                  status_to=S.PROCESSING_UNKNOWN.value, failure=reason)
     db.session.commit()
 
 
@@ -81,8 +82,9 @@ def _read_and_apply(payout: Payout, source: str) -> ProcessResult:
         return ProcessResult(False, describe(exc))
     if invoice.status.lower() == "created":
         # 409 yet still created: nothing we can conclude; leave it to recovery.
-        _mark_processing_unknown(payout, "provider answered 409 but the invoice is still created")
-        return ProcessResult(False, "conflict")
+        still_created = failure(CONFLICT_STILL_CREATED)
+        _mark_processing_unknown(payout, still_created)
+        return ProcessResult(False, still_created)
     apply_invoice(payout, invoice, source=source)
     db.session.commit()
     return ProcessResult(True)
@@ -94,18 +96,18 @@ def _after_rejection(payout: Payout, exc: ProviderError) -> ProcessResult:
     try:
         invoice = provider_client().get_invoice(payout.provider_invoice_id or "")
     except ProviderError as read_error:
-        _mark_processing_unknown(payout, f"{reason}; {describe(read_error)}")
+        _mark_processing_unknown(payout, {**reason, "then": describe(read_error)})
         return ProcessResult(False, reason)
     if invoice.status.lower() == "created":
         if move(payout.id, [S.APPROVED], S.AWAITING_APPROVAL,
                 approved_by_id=None, approved_at=None, last_error=reason):
             add_event(payout, "process_refused", status_to=S.AWAITING_APPROVAL.value,
-                      message=reason, details={"http_status": exc.status_code})
+                      failure=reason)
             # Its approvals are spent: the next attempt needs a fresh yes.
             db.session.execute(delete(PayoutApproval).where(PayoutApproval.payout_id == payout.id))
         db.session.commit()
         return ProcessResult(False, reason)
     apply_invoice(payout, invoice, source="process_refused")
-    add_event(payout, "process_refused", message=reason)
+    add_event(payout, "process_refused", failure=reason)
     db.session.commit()
     return ProcessResult(False, reason)

@@ -19,6 +19,7 @@ from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus
 from webapp.models.base import utcnow
 from webapp.models.status import FINAL_STATUSES
+from webapp.payout_core.failures import NO_ANSWER_STORED, Failure, failure
 from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.invoice_request import callback_url, invoice_request_for
 from webapp.payout_core.outcomes import describe, fail_creation
@@ -50,7 +51,7 @@ def grace_period() -> timedelta:
     return timedelta(seconds=timeouts + 5)
 
 
-def _note_check(payout: Payout, error: str | None) -> None:
+def _note_check(payout: Payout, error: Failure | None) -> None:
     payout.last_checked_at = utcnow()
     if error:
         payout.last_error = error
@@ -60,7 +61,7 @@ def _note_check(payout: Payout, error: str | None) -> None:
 def resolve_creation(payout_id: int) -> None:
     """Find the invoice by reference_id; adopt it, or create it again when absent."""
     client = provider_client()
-    error: str | None = None
+    error: Failure | None = None
     for attempt in range(_attempts()):
         payout = db.session.get(Payout, payout_id, populate_existing=True)
         if payout is None or payout.status_enum != S.CREATION_UNKNOWN:
@@ -68,7 +69,7 @@ def resolve_creation(payout_id: int) -> None:
         try:
             invoice = client.find_invoice_by_reference(payout.reference_id)
             if invoice is None:
-                add_event(payout, "create_retried", message="not found by reference_id")
+                add_event(payout, "create_retried")  # not found by reference_id
                 db.session.commit()
                 invoice = client.create_invoice(invoice_request_for(payout, callback_url()))
         except Conflict:
@@ -141,7 +142,7 @@ def recover_payout(payout_id: int) -> None:
             return  # the first create call may still be running
         if move(payout.id, [S.AWAITING_APPROVAL], S.CREATION_UNKNOWN):
             add_event(payout, "creation_unknown", status_from=S.AWAITING_APPROVAL.value,
-                      status_to=S.CREATION_UNKNOWN.value, message="no answer was stored")
+                      status_to=S.CREATION_UNKNOWN.value, failure=failure(NO_ANSWER_STORED))
         db.session.commit()
         status = S.CREATION_UNKNOWN
     if status == S.CREATION_UNKNOWN:

@@ -76,8 +76,8 @@ def apply_invoice(payout: Payout, invoice: Invoice, *, source: str) -> bool:
         return False
     if invoice.updated is not None and payout.provider_updated is not None \
             and invoice.updated < payout.provider_updated:
-        add_event(payout, "stale_update_ignored", message=source,
-                  details={"provider_status": invoice.status, "updated": invoice.updated})
+        add_event(payout, "stale_update_ignored", source=source,
+                  provider_status=invoice.status, updated=invoice.updated)
         return False
     current = payout.status_enum
     target = target_status(current, invoice.status)
@@ -86,8 +86,7 @@ def apply_invoice(payout: Payout, invoice: Invoice, *, source: str) -> bool:
     )
     if current in FINAL_STATUSES and provider_changed:
         # Final means final: note the disagreement, change nothing.
-        add_event(payout, "final_status_kept", message=source,
-                  details={"provider_status": invoice.status})
+        add_event(payout, "final_status_kept", source=source, provider_status=invoice.status)
         return False
     payout.provider_status = invoice.status
     payout.provider_resolution = invoice.resolution
@@ -102,10 +101,9 @@ def apply_invoice(payout: Payout, invoice: Invoice, *, source: str) -> bool:
             return False
         payout.status = target.value
         add_event(payout, source, status_from=current.value, status_to=target.value,
-                  details={"provider_status": invoice.status,
-                           "resolution": invoice.resolution})
+                  provider_status=invoice.status, resolution=invoice.resolution)
         return True
     if provider_changed:
-        add_event(payout, source, details={"provider_status": invoice.status,
-                                           "resolution": invoice.resolution})
+        add_event(payout, source, provider_status=invoice.status,
+                  resolution=invoice.resolution)
     return False

@@ -196,10 +196,9 @@ def resubmit(original: Payout, creator: User) -> Payout:
     outcome = submit_payout(draft, creator)
     assert outcome.payout is not None
     if not outcome.duplicate:
-        add_event(original, "resubmitted", actor_id=creator.id,
-                  message=f"#{outcome.payout.id}")
+        add_event(original, "resubmitted", actor_id=creator.id, payout_id=outcome.payout.id)
         add_event(outcome.payout, "resubmission_of", actor_id=creator.id,
-                  message=f"#{original.id}")
+                  payout_id=original.id)
         db.session.commit()
     return outcome.payout
 

@@ -59,6 +59,7 @@ def test_a_refusal_returns_the_payout_to_the_queue(fault, make_user, make_payout
     assert "process_refused" in kinds
 
 
+@pytest.mark.process_outside_desk
 def test_a_409_for_an_already_processing_invoice_adopts_its_status(make_user, make_payout,
                                                                    sandbox):
     from webapp.payout_core.gateway import provider_client

@@ -7,9 +7,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tests.faults.provider_proof import ProviderProof
-
 import pytest
+
+from tests.faults.provider_proof import ProviderProof
 
 CLIENT_TIMEOUT = 0.5
 SANDBOX_SLOW = 1.2

@@ -21,6 +21,7 @@ from webapp.models import (
     User,
 )
 from webapp.models.base import utcnow
+from webapp.models.status import PAID_OR_PAYING, ROW_UNDECIDED
 from webapp.payout_core.create import PayoutDraft, send_to_provider, store_payout
 from webapp.payout_core.processing import send_process_request
 from webapp.payout_core.recovery import resolve_creation, resolve_processing
@@ -30,8 +31,8 @@ from webapp.payout_core.timeline import add_event
 from webapp.provider.types import PayoutService
 
 S = PayoutStatus
-SENT = {S.PROCESSING, S.PROCESSED, S.PARTIALLY_PROCESSED}
-UNKNOWN = {S.CREATION_UNKNOWN, S.PROCESSING_UNKNOWN, S.APPROVED}
+SENT = PAID_OR_PAYING
+UNKNOWN = ROW_UNDECIDED
 
 
 def submission_token(batch_id: int, row: BatchRow) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.base import UTCDateTime, utcnow
-from webapp.models.status import FINAL_STATUSES, PayoutStatus
+from webapp.models.status import CHECKABLE, FINAL_STATUSES, UNKNOWN_STATUSES, PayoutStatus
 from webapp.models.user import User
 
 MONEY = Numeric(28, 8)
@@ -30,6 +30,8 @@ class Payout(db.Model):
     __tablename__ = "payouts"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("status IN (" + ", ".join(f"'{s.value}'" for s in PayoutStatus) + ")",
+                        name="status_known"),
         Index("ix_payouts_created_at_id", "created_at", "id"),
         Index("ix_payouts_status_created_at", "status", "created_at"),
     )
@@ -98,6 +100,15 @@ class Payout(db.Model):
     @property
     def is_final(self) -> bool:
         return self.status_enum in FINAL_STATUSES
+
+    @property
+    def is_unknown(self) -> bool:
+        """The provider's state is being found out (a create or process answer was unclear)."""
+        return self.status_enum in UNKNOWN_STATUSES
+
+    @property
+    def can_check(self) -> bool:
+        return self.status_enum in CHECKABLE
 
     def __repr__(self) -> str:
         return f"<Payout {self.id} {self.reference_id} {self.status}>"

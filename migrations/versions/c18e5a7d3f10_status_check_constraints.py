@@ -1,0 +1,43 @@
+"""status columns accept only their Enum's values (CHECK constraints)
+
+Revision ID: c18e5a7d3f10
+Revises: 63c8e8f8413d
+Create Date: 2026-11-29 14:10:00
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = 'c18e5a7d3f10'
+down_revision = '63c8e8f8413d'
+branch_labels = None
+depends_on = None
+
+# The values as of this revision (a later Enum change brings its own migration).
+PAYOUT_STATUSES = (
+    'awaiting_approval', 'creation_unknown', 'failed_to_create', 'rejected', 'approved',
+    'processing_unknown', 'processing', 'processed', 'partially_processed', 'failed',
+)
+BATCH_STATUSES = (
+    'draft', 'awaiting_approval', 'approved', 'rejected', 'running', 'done',
+    'done_with_failures',
+)
+
+
+def _known(values):
+    return "status IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def upgrade():
+    with op.batch_alter_table('payouts', schema=None) as batch_op:
+        batch_op.create_check_constraint('status_known', _known(PAYOUT_STATUSES))
+    with op.batch_alter_table('batches', schema=None) as batch_op:
+        batch_op.create_check_constraint('status_known', _known(BATCH_STATUSES))
+
+
+def downgrade():
+    with op.batch_alter_table('batches', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_batches_status_known'), type_='check')
+    with op.batch_alter_table('payouts', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_payouts_status_known'), type_='check')

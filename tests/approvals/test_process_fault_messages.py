@@ -10,7 +10,7 @@ import pytest
 from webapp.approvals.fingerprint import fingerprint_of
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, Role
-from webapp.payouts.polling import run_sync_pass
+from webapp.payout_core.polling import run_sync_pass
 
 S = PayoutStatus
 DEFINITE = ["401", "403", "405", "422"]

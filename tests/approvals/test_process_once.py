@@ -14,8 +14,8 @@ from flask import Flask
 from webapp.approvals.fingerprint import fingerprint_of
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, Role
-from webapp.payouts.polling import run_sync_pass
-from webapp.payouts.recovery import recover_payout
+from webapp.payout_core.polling import run_sync_pass
+from webapp.payout_core.recovery import recover_payout
 from webapp.sandbox import SandboxServer
 
 S = PayoutStatus

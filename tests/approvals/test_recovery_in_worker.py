@@ -51,8 +51,8 @@ def test_check_again_queues_the_check(app, make_user, make_payout, client_for, s
 
 
 def test_an_unclear_create_answer_is_resolved_by_the_worker(app, make_user, sandbox, queued):
-    from webapp.payouts.gateway import provider_client
-    from webapp.payouts.services import PayoutDraft, submit_payout
+    from webapp.payout_core.create import PayoutDraft, submit_payout
+    from webapp.payout_core.gateway import provider_client
 
     service = provider_client().prerequest("USD", Decimal("10")).service("test_usd")
     assert service is not None

@@ -14,7 +14,7 @@ from webapp.batches.approval import approve_batch, fingerprint_of
 from webapp.batches.jobs import resume_batches, run_batch
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, Role
-from webapp.payouts.polling import run_sync_pass
+from webapp.payout_core.polling import run_sync_pass
 from webapp.sandbox import SandboxServer
 
 S = PayoutStatus

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutEvent, PayoutStatus, Role
-from webapp.payouts.gateway import provider_client
-from webapp.payouts.invoice_request import invoice_request_for
-from webapp.payouts.services import PayoutDraft, send_to_provider, store_payout
+from webapp.payout_core.create import PayoutDraft, send_to_provider, store_payout
+from webapp.payout_core.gateway import provider_client
+from webapp.payout_core.invoice_request import invoice_request_for
 
 S = PayoutStatus
 

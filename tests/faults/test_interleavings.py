@@ -140,7 +140,7 @@ class PayoutInterleavings(RuleBasedStateMachine):
 
     def _check_again_where_unknown(self) -> None:
         """What a manager does for a payout left explained and unknown: press "check again"."""
-        from webapp.payouts.recovery import check_again
+        from webapp.payout_core.recovery import check_again
 
         unknown = db.session.scalars(db.select(Payout.id).where(
             Payout.status == S.PROCESSING_UNKNOWN.value)).all()

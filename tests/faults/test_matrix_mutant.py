@@ -15,10 +15,10 @@ from tests.faults.conftest import MUTANT_CELLS
 from tests.faults.test_fault_matrix import run_create_cell
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, Role
-from webapp.payouts import recovery, services
-from webapp.payouts.gateway import provider_client
-from webapp.payouts.invoice_request import invoice_request_for
-from webapp.payouts.state import apply_invoice
+from webapp.payout_core import create, recovery
+from webapp.payout_core.gateway import provider_client
+from webapp.payout_core.invoice_request import invoice_request_for
+from webapp.payout_core.state import apply_invoice
 
 S = PayoutStatus
 # The provider stored the invoice but the desk never heard the answer.
@@ -39,7 +39,7 @@ def recreate_under_fresh_reference(payout_id: int) -> None:
 
 @pytest.fixture
 def mutant(monkeypatch: pytest.MonkeyPatch) -> None:
-    for module in (recovery, services):
+    for module in (recovery, create):
         monkeypatch.setattr(module, "resolve_creation", recreate_under_fresh_reference)
 
 

@@ -1,4 +1,5 @@
-"""status columns accept only their Enum's values (CHECK constraints)
+"""status columns accept only their Enum's values (CHECK constraints); payouts remember when
+their latest process request was claimed
 
 Revision ID: c18e5a7d3f10
 Revises: 63c8e8f8413d
@@ -6,6 +7,7 @@ Create Date: 2026-11-29 14:10:00
 
 """
 from alembic import op
+import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
@@ -31,6 +33,8 @@ def _known(values):
 
 def upgrade():
     with op.batch_alter_table('payouts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('process_requested_at', sa.DateTime(timezone=True),
+                                      nullable=True))
         batch_op.create_check_constraint('status_known', _known(PAYOUT_STATUSES))
     with op.batch_alter_table('batches', schema=None) as batch_op:
         batch_op.create_check_constraint('status_known', _known(BATCH_STATUSES))
@@ -41,3 +45,4 @@ def downgrade():
         batch_op.drop_constraint(op.f('ck_batches_status_known'), type_='check')
     with op.batch_alter_table('payouts', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_payouts_status_known'), type_='check')
+        batch_op.drop_column('process_requested_at')

@@ -109,10 +109,12 @@ def test_three_concurrent_recover_runs_send_nothing_more(
 
 
 def test_an_approval_landing_just_before_the_sync_pass_is_sent_once(
-        app, held, make_user, make_payout, sandbox):
-    """The sync pass reads the payout while the approval's call is on the wire."""
+        app, held, make_user, make_payout, sandbox, monkeypatch):
+    """The sync pass reads the payout while the approval's call is on the wire (with the
+    grace period a deployment has: timeouts + 5 s)."""
     from webapp.approvals.services import approve
 
+    monkeypatch.setitem(app.config, "RECOVERY_GRACE_SECONDS", None)
     payout = make_payout(make_user("olga", Role.OPERATOR))
     manager = make_user("max", Role.MANAGER)
     sandbox.state.inject("process", "slow")  # the approval's call takes a while

@@ -28,9 +28,9 @@ from webapp.approvals.services import ApprovalRefused, approve, reject
 from webapp.auth.access import roles_required
 from webapp.auth.stepup import step_up_required, take_resume
 from webapp.htmx import redirect_to, render_page
-from webapp.models import PayoutStatus, Role
+from webapp.models import Role
+from webapp.payout_core.processing import ProcessAnswer
 
-S = PayoutStatus
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 KEEP = ("payout", "reason")
 
@@ -67,9 +67,9 @@ def _approve_into(tally: Tally, payout_id: int, fingerprint: str) -> None:
         return
     if not outcome.fully_approved:
         tally.partial.append(payout_id)
-    elif outcome.processed_ok:
+    elif outcome.process_answer == ProcessAnswer.ACCEPTED:
         tally.approved.append(payout_id)
-    elif outcome.payout.status_enum == S.AWAITING_APPROVAL:
+    elif outcome.process_answer == ProcessAnswer.REFUSED:
         tally.refused.append(payout_id)
         if outcome.provider_message:
             tally.reasons.append(outcome.provider_message)

@@ -77,9 +77,13 @@ class Payout(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped on every change of what would be paid; approvals are bound to it (fingerprint).
     version: Mapped[int] = mapped_column(Integer, default=1)
-    # How many times we asked the provider to process; claimed by conditional UPDATE so that
-    # of all racing approvers and recoverers exactly one sends each request.
+    # How many times we asked the provider to process in this approval round (a definite
+    # refusal starts a new round at 0); claimed by conditional UPDATE so that of all racing
+    # approvers and recoverers exactly one sends each request.
     process_requests: Mapped[int] = mapped_column(Integer, default=0)
+    # When the latest process request was claimed: an unclear answer is only re-sent once
+    # the grace period since then has passed (the earlier request may still be running).
+    process_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The spreadsheet batch this payout came from (None for a payout entered by hand).
     batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("batches.id", ondelete="SET NULL"), index=True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus
+from webapp.models.status import CREATE_UNCONFIRMED
 from webapp.payout_core.state import move
 from webapp.payout_core.timeline import add_event
 from webapp.provider.errors import ProviderError
@@ -20,7 +21,7 @@ def describe(exc: ProviderError) -> str:
 def fail_creation(payout: Payout, exc: ProviderError) -> None:
     """The provider said no to the create: nothing exists there, the operator may retry anew."""
     reason = describe(exc)
-    if move(payout.id, [S.AWAITING_APPROVAL, S.CREATION_UNKNOWN], S.FAILED_TO_CREATE,
+    if move(payout.id, CREATE_UNCONFIRMED, S.FAILED_TO_CREATE,
             last_error=reason):
         add_event(payout, "failed_to_create", status_to=S.FAILED_TO_CREATE.value,
                   message=reason, details={"http_status": exc.status_code})

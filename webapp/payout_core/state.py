@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 
 from webapp.extensions import db
 from webapp.models import IllegalTransition, Payout, PayoutStatus, check_transition
@@ -28,16 +28,20 @@ def move(
     payout_id: int,
     allowed_from: Iterable[PayoutStatus],
     to: PayoutStatus,
+    *conditions: ColumnElement[bool],
     **values: Any,
 ) -> bool:
-    """UPDATE … WHERE status IN (allowed_from); True only for the caller whose update matched.
-    Runs in the caller's transaction: the caller commits together with its timeline event."""
+    """The one writer of a payout's status. UPDATE … WHERE status IN (allowed_from) AND
+    conditions; True only for the caller whose update matched. Every source is checked
+    against the transition table first (an illegal move raises `IllegalTransition`). Runs in
+    the caller's transaction: the caller commits together with its timeline event."""
     sources = list(allowed_from)
     for source in sources:
         check_transition(source, to)
     statement = (
         update(Payout)
-        .where(Payout.id == payout_id, Payout.status.in_([s.value for s in sources]))
+        .where(Payout.id == payout_id, Payout.status.in_([s.value for s in sources]),
+               *conditions)
         .values(status=to.value, updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )

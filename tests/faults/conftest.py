@@ -48,7 +48,7 @@ def fault_env(app, sandbox) -> Iterator[None]:
     saved = {k: app.config.get(k) for k in
              ("PAYMEGA_READ_TIMEOUT", "RECOVERY_BACKOFF_SECONDS", "RECOVERY_GRACE_SECONDS")}
     app.config.update(PAYMEGA_READ_TIMEOUT=CLIENT_TIMEOUT, RECOVERY_BACKOFF_SECONDS=0.01,
-                      RECOVERY_GRACE_SECONDS=0)
+                      RECOVERY_GRACE_SECONDS=SANDBOX_SLOW)
     sandbox.state.slow_seconds = SANDBOX_SLOW
     sandbox.state.callbacks_enabled = False
     yield

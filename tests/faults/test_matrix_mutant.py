@@ -15,7 +15,7 @@ from tests.faults.conftest import MUTANT_CELLS
 from tests.faults.test_fault_matrix import run_create_cell
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, Role
-from webapp.payout_core import create, recovery
+from webapp.payout_core import recovery
 from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.invoice_request import invoice_request_for
 from webapp.payout_core.state import apply_invoice
@@ -39,8 +39,7 @@ def recreate_under_fresh_reference(payout_id: int) -> None:
 
 @pytest.fixture
 def mutant(monkeypatch: pytest.MonkeyPatch) -> None:
-    for module in (recovery, create):
-        monkeypatch.setattr(module, "resolve_creation", recreate_under_fresh_reference)
+    monkeypatch.setattr(recovery, "resolve_creation", recreate_under_fresh_reference)
 
 
 @pytest.mark.parametrize("fault", LOST_ANSWERS)

@@ -77,6 +77,34 @@ def test_batch_transition_table(current: B, target: B) -> None:
             check_batch_transition(current, target)
 
 
+def test_the_payout_status_writer_refuses_an_illegal_move(app, make_user, make_payout,
+                                                          sandbox) -> None:
+    from webapp.payout_core.state import move
+
+    payout = make_payout(make_user("olga", Role.OPERATOR))
+    with pytest.raises(IllegalTransition):
+        move(payout.id, [S.AWAITING_APPROVAL], S.PROCESSING_UNKNOWN)
+    assert move(payout.id, [S.AWAITING_APPROVAL], S.REJECTED)
+    db.session.commit()
+    with pytest.raises(IllegalTransition):  # final means final
+        move(payout.id, [S.REJECTED], S.AWAITING_APPROVAL)
+
+
+def test_the_batch_status_writer_refuses_an_illegal_move(app, make_user) -> None:
+    from webapp.batches.status import move_batch
+
+    creator = make_user("olga", Role.OPERATOR)
+    batch = Batch(status=B.DRAFT.value, service_code="test_usd", currency="USD",
+                  service_snapshot={}, created_by_id=creator.id, total=Decimal(0))
+    db.session.add(batch)
+    db.session.commit()
+    with pytest.raises(IllegalBatchTransition):
+        move_batch(batch.id, [B.DRAFT], B.RUNNING)
+    assert move_batch(batch.id, [B.DRAFT], B.AWAITING_APPROVAL)
+    assert not move_batch(batch.id, [B.DRAFT], B.AWAITING_APPROVAL)  # no longer a draft
+    db.session.commit()
+
+
 def _stored_row(table: str, make_user, make_payout) -> None:
     creator = make_user("olga", Role.OPERATOR)
     if table == "payouts":

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.extensions import db
 from webapp.models import IllegalTransition, Payout, PayoutStatus, check_transition
@@ -100,11 +101,14 @@ def apply_invoice(payout: Payout, invoice: Invoice, *, source: str) -> bool:
     payout.provider_payload = invoice.raw or None
     if target != current:
         try:
-            check_transition(current, target)
+            moved = move(payout.id, [current], target)
         except IllegalTransition:
             log.warning("payout %s: ignoring %s -> %s from %s", payout.id, current, target, source)
             return False
-        payout.status = target.value
+        if not moved:
+            return False
+        # Written by `move`; keep the loaded object in step without writing it again.
+        set_committed_value(payout, "status", target.value)
         add_event(payout, source, status_from=current.value, status_to=target.value,
                   details={"provider_status": invoice.status,
                            "resolution": invoice.resolution})

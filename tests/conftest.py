@@ -57,7 +57,8 @@ def _reset_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if ("sandbox" in request.fixturenames and "app" in request.fixturenames
             and process_tally.watched(request.node.nodeid)
-            and request.node.get_closest_marker("process_outside_desk") is None):
+            and request.node.get_closest_marker("process_outside_desk") is None
+            and request.node.get_closest_marker("worker_stopped") is None):
         process_tally.record(request.node.nodeid, request.getfixturevalue("_migrated_app"),
                              request.getfixturevalue("sandbox"))
 

@@ -12,6 +12,8 @@ from webapp import tasks
 from webapp.approvals.fingerprint import fingerprint_of
 from webapp.models import Role
 
+pytestmark = pytest.mark.worker_stopped
+
 
 @pytest.fixture
 def queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:

@@ -141,3 +141,42 @@ def _approve_in_context(app, approve, payout_id, manager_id, fingerprint) -> Non
             approve(payout_id, db.session.get(User, manager_id), fingerprint)
         finally:
             db.session.remove()
+
+
+def test_concurrent_recover_runs_resend_an_unclear_request_once(
+        app, make_user, make_payout, client_for, sandbox, monkeypatch):
+    """Ten approvals whose process answers were lost before reaching the provider; three
+    `flask payouts recover` at once after the grace period: one re-send each, no more."""
+    creator = make_user("olga", Role.OPERATOR)
+    make_user("max", Role.MANAGER)
+    manager = client_for("max")
+    payouts = [make_payout(creator, amount=f"{20 + i}.00") for i in range(10)]
+    sandbox.state.inject("process", "500_before", times=10)
+    for payout in payouts:
+        manager.post(f"/approvals/{payout.id}/approve",
+                     data={"fingerprint": fingerprint_of(payout)})
+    db.session.expire_all()
+    assert {db.session.get(Payout, p.id).status for p in payouts} == {S.PROCESSING_UNKNOWN}
+    monkeypatch.setitem(app.config, "RECOVERY_GRACE_SECONDS", 0)
+    barrier = threading.Barrier(3)
+    errors: list[str] = []
+
+    def run() -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                result = app.test_cli_runner().invoke(args=["payouts", "recover"])
+                if result.exit_code != 0:
+                    errors.append(result.output)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    totals = sandbox.state.provider_totals()
+    assert [totals["process_requests"].get(p.provider_invoice_id) for p in payouts] == [2] * 10
+    assert [totals["process_reached"].get(p.provider_invoice_id) for p in payouts] == [1] * 10

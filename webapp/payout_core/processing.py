@@ -24,6 +24,7 @@ from sqlalchemy import delete
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutApproval, PayoutStatus
+from webapp.models.base import utcnow
 from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.outcomes import describe
 from webapp.payout_core.state import apply_invoice, move
@@ -119,7 +120,7 @@ def claim_resend(payout: Payout, *, manual: bool) -> bool:
     if not manual:
         conditions.append(Payout.process_requests < AUTOMATIC_SENDS)
     won = move(payout.id, [S.PROCESSING_UNKNOWN], S.APPROVED, *conditions,
-               process_requests=Payout.process_requests + 1)
+               process_requests=Payout.process_requests + 1, process_requested_at=utcnow())
     if won:
         add_event(payout, "process_resent", status_from=S.PROCESSING_UNKNOWN.value,
                   status_to=S.APPROVED.value,

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from webapp import tasks
 from webapp.approvals.fingerprint import fingerprint_of
 from webapp.models import Role
+from webapp.payout_core import recovery
 
 pytestmark = pytest.mark.worker_stopped
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.worker_stopped
 def queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Recovery jobs queued (and not run) during the test."""
     seen: list[int] = []
-    monkeypatch.setattr(tasks, "recover_payout_task", lambda payout_id, **_kw: seen.append(
+    monkeypatch.setattr(recovery, "recovery_job", lambda payout_id, _manual: seen.append(
         payout_id))
     return seen
 

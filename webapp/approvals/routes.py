@@ -29,6 +29,7 @@ from webapp.auth.access import roles_required
 from webapp.auth.stepup import step_up_required, take_resume
 from webapp.htmx import redirect_to, render_page
 from webapp.models import Role
+from webapp.payout_core.duplicates import duplicate_flags
 from webapp.payout_core.processing import ProcessAnswer
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
@@ -54,6 +55,7 @@ def queue() -> str:
         "approvals/queue.html", "approvals/_queue.html",
         payouts=payouts, totals=totals(filters), filters=filters, choices=filter_choices(),
         fingerprints={p.id: fingerprint_of(p) for p in payouts},
+        duplicates=duplicate_flags(payouts),
         picked=picked, reason=(resumed.get("reason") or [""])[0], resumed=bool(resumed),
     )
 

@@ -15,6 +15,7 @@ from itsdangerous import URLSafeTimedSerializer
 from jinja2 import StrictUndefined
 from sqlalchemy import text
 
+from tests import process_tally
 from webapp import create_app
 from webapp.auth.passwords import hash_password
 from webapp.extensions import db
@@ -54,6 +55,12 @@ def _reset_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
     if "sandbox" in request.fixturenames:
         request.getfixturevalue("sandbox").state.reset()
     yield
+    if ("sandbox" in request.fixturenames and "app" in request.fixturenames
+            and process_tally.watched(request.node.nodeid)
+            and request.node.get_closest_marker("process_outside_desk") is None
+            and request.node.get_closest_marker("worker_stopped") is None):
+        process_tally.record(request.node.nodeid, request.getfixturevalue("_migrated_app"),
+                             request.getfixturevalue("sandbox"))
 
 
 def app_settings(database_url: str, sandbox_url: str, **extra: Any) -> dict[str, Any]:
@@ -334,3 +341,4 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     from tests.faults.conftest import print_fault_table
 
     print_fault_table(terminalreporter)
+    process_tally.report(terminalreporter)

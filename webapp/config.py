@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 SANDBOX_DEFAULT_URL = "http://127.0.0.1:5001"
 SANDBOX_PUBLIC_KEY = "pk_test_sandbox"
@@ -109,8 +110,11 @@ class Config:
             )
         uses_sandbox = self.PAYMEGA_API_URL is None
         if not self.is_relaxed:
+            # Every invoice carries PAYMEGA_CALLBACK_URL, including those the worker creates
+            # outside any request: without it statuses would arrive only by polling.
             required = ["SECRET_KEY", "DATABASE_URL", "PAYMEGA_API_URL", "PAYMEGA_PUBLIC_KEY",
-                        "PAYMEGA_ACCOUNT_ID", "PAYMEGA_SECRET_KEY", "METRICS_TOKEN"]
+                        "PAYMEGA_ACCOUNT_ID", "PAYMEGA_SECRET_KEY", "METRICS_TOKEN",
+                        "PAYMEGA_CALLBACK_URL"]
             missing = [name for name in required if getattr(self, name) is None]
             if missing:
                 raise ConfigError(
@@ -123,6 +127,10 @@ class Config:
             if self.METRICS_TOKEN is not None and len(self.METRICS_TOKEN) < 24:
                 raise ConfigError(
                     "METRICS_TOKEN must be at least 24 characters long in production.")
+            callback = urlsplit(self.PAYMEGA_CALLBACK_URL or "")
+            if callback.scheme != "https" or not callback.netloc:
+                raise ConfigError("PAYMEGA_CALLBACK_URL must be an absolute https URL in "
+                                  "production (the provider posts signed callbacks to it).")
         elif self.PAYMEGA_API_URL is not None and None in (
             self.PAYMEGA_PUBLIC_KEY, self.PAYMEGA_ACCOUNT_ID, self.PAYMEGA_SECRET_KEY
         ):

@@ -63,8 +63,8 @@ def test_fresh_code_approves_a_stale_one_asks_again(
     db.session.expire_all()
     assert db.session.get(Payout, second.id).status == PayoutStatus.AWAITING_APPROVAL
     for refused in (client.post(f"/approvals/{second.id}/reject", data={"reason": "no"}),
-                    client.post("/approvals/batch", data={
-                        "action": "reject", "reason": "no",
+                    client.post("/approvals/reject", data={
+                        "reason": "no",
                         "payout": f"{second.id}:{fingerprint_of(second)}"})):
         assert urlsplit(refused.location).path == "/account/step-up"
     db.session.expire_all()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.approvals.fingerprint import matches
@@ -21,7 +21,7 @@ from webapp.extensions import db
 from webapp.models import ApprovalLimit, Payout, PayoutApproval, PayoutStatus, Role, User
 from webapp.models.base import utcnow
 from webapp.payout_core.failures import Failure
-from webapp.payout_core.processing import send_process_request
+from webapp.payout_core.recovery import send_and_follow_up
 from webapp.payout_core.state import move
 from webapp.payout_core.timeline import add_event
 
@@ -53,6 +53,7 @@ class ApprovalOutcome:
     fully_approved: bool  # False: first of two approvals recorded
     processed_ok: bool = False
     failure: Failure | None = None
+    process_answer: str | None = None  # accepted / refused / unclear (ProcessAnswer)
 
 
 def limit_for(user: User, currency: str) -> Decimal | None:
@@ -111,20 +112,13 @@ def approve(payout_id: int, manager: User, fingerprint: str | None) -> ApprovalO
     limit = limit_for(manager, payout.currency)
     if limit is not None and payout.amount > limit and _other_approvals(payout, manager) == 0:
         return _record_partial(payout, manager)
-    won = db.session.execute(
-        update(Payout)
-        .where(
-            Payout.id == payout.id,
-            Payout.status == S.AWAITING_APPROVAL.value,
-            Payout.version == payout.version,
-            Payout.created_by_id != manager.id,
-            Payout.provider_invoice_id.is_not(None),
-            Payout.process_requests == payout.process_requests,
-        )
-        .values(status=S.APPROVED.value, approved_by_id=manager.id, approved_at=utcnow(),
-                process_requests=Payout.process_requests + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    now = utcnow()
+    won = move(payout.id, [S.AWAITING_APPROVAL], S.APPROVED,
+               Payout.version == payout.version, Payout.created_by_id != manager.id,
+               Payout.provider_invoice_id.is_not(None),
+               Payout.process_requests == payout.process_requests,
+               approved_by_id=manager.id, approved_at=now,
+               process_requests=Payout.process_requests + 1, process_requested_at=now)
     if not won:
         db.session.rollback()
         raise ApprovalRefused(Refusal.NOT_WAITING)
@@ -136,13 +130,13 @@ def approve(payout_id: int, manager: User, fingerprint: str | None) -> ApprovalO
            details={"amount": str(payout.amount), "currency": payout.currency})
     db.session.commit()
     db.session.refresh(payout)
-    result = send_process_request(payout)
+    result = send_and_follow_up(payout)
     record("payout.process_answer", actor=manager, target=f"payout:{payout.id}",
            details={"ok": result.ok, "failure": result.failure})
     db.session.commit()
     db.session.refresh(payout)
     return ApprovalOutcome(payout=payout, fully_approved=True, processed_ok=result.ok,
-                           failure=result.failure)
+                           failure=result.failure, process_answer=result.answer)
 
 
 def reject(payout_id: int, manager: User, reason: str, fingerprint: str | None = None) -> Payout:

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.approvals.services import limit_for
 from webapp.audit import record
+from webapp.batches.status import move_batch
 from webapp.crypto import same_text
 from webapp.extensions import db
 from webapp.models import Batch, BatchApproval, BatchRow, BatchStatus, Role, RowState, User
@@ -107,14 +108,9 @@ def approve_batch(batch_id: int, manager: User, fingerprint: str | None) -> Batc
             db.session.rollback()
             raise BatchRefused(BatchRefusal.ALREADY_APPROVED_BY_YOU) from None
         return BatchApprovalOutcome(batch, fully_approved=False)
-    won = db.session.execute(
-        update(Batch)
-        .where(Batch.id == batch.id, Batch.status == B.AWAITING_APPROVAL.value,
-               Batch.version == batch.version, Batch.created_by_id != manager.id)
-        .values(status=B.APPROVED.value, approved_by_id=manager.id, approved_at=utcnow(),
-                updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = move_batch(batch.id, [B.AWAITING_APPROVAL], B.APPROVED,
+                     Batch.version == batch.version, Batch.created_by_id != manager.id,
+                     approved_by_id=manager.id, approved_at=utcnow())
     if not won:
         db.session.rollback()
         raise BatchRefused(BatchRefusal.NOT_WAITING)
@@ -137,14 +133,9 @@ def reject_batch(batch_id: int, manager: User, reason: str, fingerprint: str | N
         raise BatchRefused(BatchRefusal.REASON_REQUIRED)
     batch = _load(batch_id)
     _check(batch, manager, fingerprint)
-    won = db.session.execute(
-        update(Batch)
-        .where(Batch.id == batch.id, Batch.status == B.AWAITING_APPROVAL.value,
-               Batch.created_by_id != manager.id)
-        .values(status=B.REJECTED.value, rejected_by_id=manager.id, rejected_at=utcnow(),
-                rejection_reason=reason[:1024], updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = move_batch(batch.id, [B.AWAITING_APPROVAL], B.REJECTED,
+                     Batch.created_by_id != manager.id, rejected_by_id=manager.id,
+                     rejected_at=utcnow(), rejection_reason=reason[:1024])
     if not won:
         db.session.rollback()
         raise BatchRefused(BatchRefusal.NOT_WAITING)

@@ -17,16 +17,17 @@ from sqlalchemy import select
 
 from webapp.batches.validation import RowResult, recipient_digest
 from webapp.extensions import db
-from webapp.models import Batch, BatchRow, BatchStatus, Payout, PayoutStatus, RowState
+from webapp.models import Batch, BatchRow, Payout, PayoutStatus, RowState
 from webapp.models.base import utcnow
+from webapp.models.batch import BATCH_QUEUED
+from webapp.models.status import MAY_PAY, values
 from webapp.payout_core.secrets import decrypt_fields, mask_fields
 
 RECENT_DAYS = 30
 S = PayoutStatus
 # A rejected or never-created payout paid nothing: repeating it is not a duplicate.
-PAID_OR_PAYING = [s.value for s in S if s not in {S.REJECTED, S.FAILED_TO_CREATE, S.FAILED}]
-QUEUED_BATCHES = [BatchStatus.AWAITING_APPROVAL.value, BatchStatus.APPROVED.value,
-                  BatchStatus.RUNNING.value]
+PAID_OR_PAYING = values(MAY_PAY)
+QUEUED_BATCHES = [b.value for b in BATCH_QUEUED]
 CHUNK = 500
 
 

@@ -8,32 +8,48 @@ a row a manager rejected on its own stays rejected.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from webapp.audit import record
 from webapp.batches.row_steps import mark_late_failures
+from webapp.batches.status import move_batch
 from webapp.extensions import db
 from webapp.models import Batch, BatchRow, BatchStatus, Payout, PayoutStatus, RowState, User
-from webapp.models.base import utcnow
+from webapp.models.batch import BATCH_FINISHED
+from webapp.models.status import RETRY_AS_NEW
 
 B = BatchStatus
 S = PayoutStatus
-NEW_ATTEMPT = {S.FAILED_TO_CREATE, S.FAILED}
-FINISHED = {B.DONE.value, B.DONE_WITH_FAILURES.value}
+NEW_ATTEMPT = RETRY_AS_NEW
 
 
 def refresh_outcomes(batch: Batch) -> None:
-    """Fold provider failures that arrived after the job into the rows and the status."""
-    if batch.status not in FINISHED and batch.status != B.RUNNING.value:
+    """Fold provider failures that arrived after the job into the rows and the status
+    (the worker's periodic pass and the retry action call this; pages never do)."""
+    if batch.status_enum not in BATCH_FINISHED and batch.status != B.RUNNING.value:
         return
     if mark_late_failures(batch.id) and batch.status == B.DONE.value:
-        db.session.execute(update(Batch).where(Batch.id == batch.id,
-                                               Batch.status == B.DONE.value)
-                           .values(status=B.DONE_WITH_FAILURES.value)
-                           .execution_options(synchronize_session=False))
+        move_batch(batch.id, [B.DONE], B.DONE_WITH_FAILURES)
         db.session.commit()
     db.session.refresh(batch)
+
+
+def refresh_finished_batches(limit: int = 200) -> int:
+    """The worker's pass: finished batches with a sent row whose payout failed since."""
+    failed = select(Payout.id).where(Payout.status == S.FAILED.value)
+    ids = list(db.session.scalars(
+        select(Batch.id).where(
+            Batch.status.in_([b.value for b in BATCH_FINISHED]),
+            select(BatchRow.id).where(BatchRow.batch_id == Batch.id,
+                                      BatchRow.state == RowState.SENT.value,
+                                      BatchRow.payout_id.in_(failed)).exists())
+        .order_by(Batch.id).limit(limit)))
+    for batch_id in ids:
+        batch = db.session.get(Batch, batch_id)
+        if batch is not None:
+            refresh_outcomes(batch)
+    return len(ids)
 
 
 def retryable_rows(batch_id: int) -> list[BatchRow]:
@@ -59,11 +75,7 @@ def retry_failed(batch: Batch, user: User) -> int:
     rows = retryable_rows(batch.id)
     if not rows:
         return 0
-    won = db.session.execute(
-        update(Batch).where(Batch.id == batch.id, Batch.status == B.DONE_WITH_FAILURES.value)
-        .values(status=B.APPROVED.value, finished_at=None, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = move_batch(batch.id, [B.DONE_WITH_FAILURES], B.APPROVED, finished_at=None)
     if not won:
         db.session.rollback()
         return 0

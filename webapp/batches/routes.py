@@ -40,7 +40,7 @@ from webapp.batches.files import (
 from webapp.batches.forms import ReuploadForm, UploadForm
 from webapp.batches.jobs import run_batch_task
 from webapp.batches.parsing import FileRejected
-from webapp.batches.retry import refresh_outcomes, retry_failed, retryable_rows
+from webapp.batches.retry import retry_failed, retryable_rows
 from webapp.batches.services import (
     create_batch,
     progress_of,
@@ -56,6 +56,7 @@ from webapp.downloads import attachment
 from webapp.extensions import db
 from webapp.htmx import redirect_to, render_page
 from webapp.models import Batch, BatchApproval, BatchRow, BatchStatus, Role, RowState
+from webapp.models.batch import BATCH_IN_JOB
 from webapp.new_payout.forms import StartForm
 from webapp.payout_core.money import AmountError, parse_amount
 from webapp.payout_core.prerequest import MethodGroup, fetch_prerequest, group_services
@@ -191,7 +192,7 @@ B = BatchStatus
 PAGE_SIZE = 100
 SHOWN_ERRORS = 200
 SAMPLE = 10
-POLLING = {B.APPROVED.value, B.RUNNING.value}
+POLLING = [b.value for b in BATCH_IN_JOB]
 
 
 def awaiting_batches() -> list[Batch]:
@@ -223,7 +224,6 @@ def _rows(batch: Batch, state: RowState, limit: int, offset: int = 0) -> list[Ba
 @roles_required(*ALL)
 def detail(batch_id: int) -> str:
     batch = visible_batch_or_404(current_user, batch_id)
-    refresh_outcomes(batch)
     user = current_user._get_current_object()
     deciding = (batch.status == B.AWAITING_APPROVAL.value and user.has_role(Role.MANAGER)
                 and batch.created_by_id != user.id)
@@ -268,7 +268,6 @@ def rows(batch_id: int) -> str:
 def progress(batch_id: int) -> str:
     """The progress bar alone: htmx polls it while the job runs."""
     batch = visible_batch_or_404(current_user, batch_id)
-    refresh_outcomes(batch)
     return render_page("batches/progress.html", "batches/_progress.html", batch=batch,
                        progress=progress_of(batch.id), polling=batch.status in POLLING)
 

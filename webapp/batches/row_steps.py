@@ -21,6 +21,7 @@ from webapp.models import (
     User,
 )
 from webapp.models.base import utcnow
+from webapp.models.status import PAID_OR_PAYING, ROW_UNDECIDED
 from webapp.payout_core.create import PayoutDraft, send_to_provider, store_payout
 from webapp.payout_core.failures import (
     BATCH_INTERRUPTED,
@@ -31,16 +32,15 @@ from webapp.payout_core.failures import (
     Failure,
     failure,
 )
-from webapp.payout_core.processing import send_process_request
-from webapp.payout_core.recovery import resolve_creation, resolve_processing
+from webapp.payout_core.recovery import recover_payout, resolve_creation, send_and_follow_up
 from webapp.payout_core.secrets import decrypt_fields
 from webapp.payout_core.state import move
 from webapp.payout_core.timeline import add_event
 from webapp.provider.types import PayoutService
 
 S = PayoutStatus
-SENT = {S.PROCESSING, S.PROCESSED, S.PARTIALLY_PROCESSED}
-UNKNOWN = {S.CREATION_UNKNOWN, S.PROCESSING_UNKNOWN, S.APPROVED}
+SENT = PAID_OR_PAYING
+UNKNOWN = ROW_UNDECIDED
 
 
 def submission_token(batch_id: int, row: BatchRow) -> str:
@@ -112,7 +112,8 @@ def approve_for_batch(payout: Payout, batch: Batch) -> bool:
     if payout.provider_invoice_id is None or payout.created_by_id == approver_id:
         return False
     if not move(payout.id, [S.AWAITING_APPROVAL], S.APPROVED, approved_by_id=approver_id,
-                approved_at=utcnow(), process_requests=Payout.process_requests + 1):
+                approved_at=utcnow(), process_requests=Payout.process_requests + 1,
+                process_requested_at=utcnow()):
         db.session.rollback()
         return False
     db.session.add(PayoutApproval(payout_id=payout.id, user_id=approver_id,
@@ -135,9 +136,9 @@ def settle_row(batch: Batch, row_id: int) -> None:
         if approve_for_batch(payout, batch):
             _hook("approved", row)
             db.session.refresh(payout)
-            send_process_request(payout)
+            send_and_follow_up(payout)
     elif payout.status_enum == S.APPROVED:
-        resolve_processing(payout.id)  # approved by an earlier run: reads before re-asking
+        recover_payout(payout.id)  # approved by an earlier run: reads before anything else
     db.session.refresh(payout)
     row = db.session.get(BatchRow, row_id, populate_existing=True)
     assert row is not None

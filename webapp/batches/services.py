@@ -14,6 +14,7 @@ from webapp.audit import record
 from webapp.batches.columns import Column, columns_for, rows_for_columns
 from webapp.batches.duplicates import mark_recent_duplicates
 from webapp.batches.parsing import MAX_FILE_BYTES, MAX_ROWS, FileRejected, parse_upload
+from webapp.batches.status import move_batch
 from webapp.batches.validation import RowResult, ValidationReport, validate_rows
 from webapp.extensions import db
 from webapp.models import Batch, BatchRow, BatchStatus, RowState, User
@@ -138,12 +139,8 @@ def replace_rows(batch: Batch, user: User, file_name: str, report: ValidationRep
 
 def submit_batch(batch: Batch, user: User) -> bool:
     """Draft → awaiting approval, by its uploader, if at least one row is valid."""
-    won = db.session.execute(
-        update(Batch).where(Batch.id == batch.id, Batch.status == B.DRAFT.value,
-                            Batch.created_by_id == user.id, Batch.valid_count > 0)
-        .values(status=B.AWAITING_APPROVAL.value, submitted_at=utcnow(), updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = move_batch(batch.id, [B.DRAFT], B.AWAITING_APPROVAL, Batch.created_by_id == user.id,
+                     Batch.valid_count > 0, submitted_at=utcnow())
     if won:
         record("batch.submitted", actor=user, target=f"batch:{batch.id}",
                details={"total": str(batch.total), "currency": batch.currency})

@@ -2,7 +2,16 @@
 
 from webapp.models.approval import ApprovalLimit, PayoutApproval
 from webapp.models.audit import AuditEvent
-from webapp.models.batch import Batch, BatchApproval, BatchRow, BatchStatus, RowState
+from webapp.models.batch import (
+    BATCH_TRANSITIONS,
+    Batch,
+    BatchApproval,
+    BatchRow,
+    BatchStatus,
+    IllegalBatchTransition,
+    RowState,
+    check_batch_transition,
+)
 from webapp.models.callback import CallbackLog
 from webapp.models.payout import Payout, PayoutEvent
 from webapp.models.security import (
@@ -12,11 +21,19 @@ from webapp.models.security import (
     PendingChange,
     UserSession,
 )
-from webapp.models.status import FINAL_STATUSES, IllegalTransition, PayoutStatus, check_transition
+from webapp.models.status import (
+    FINAL_STATUSES,
+    TRANSITIONS,
+    IllegalTransition,
+    PayoutStatus,
+    check_transition,
+)
 from webapp.models.user import Role, User, UserRole
 
 __all__ = [
+    "BATCH_TRANSITIONS",
     "FINAL_STATUSES",
+    "TRANSITIONS",
     "ApprovalLimit",
     "AuditEvent",
     "BackupCode",
@@ -27,6 +44,7 @@ __all__ = [
     "CallbackLog",
     "ChangeKind",
     "ChangeStatus",
+    "IllegalBatchTransition",
     "IllegalTransition",
     "Payout",
     "PayoutApproval",
@@ -38,5 +56,6 @@ __all__ = [
     "User",
     "UserRole",
     "UserSession",
+    "check_batch_transition",
     "check_transition",
 ]

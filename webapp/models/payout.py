@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.base import UTCDateTime, utcnow
-from webapp.models.status import FINAL_STATUSES, PayoutStatus
+from webapp.models.status import CHECKABLE, FINAL_STATUSES, UNKNOWN_STATUSES, PayoutStatus
 from webapp.models.user import User
 
 MONEY = Numeric(28, 8)
@@ -30,6 +30,8 @@ class Payout(db.Model):
     __tablename__ = "payouts"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("status IN (" + ", ".join(f"'{s.value}'" for s in PayoutStatus) + ")",
+                        name="status_known"),
         Index("ix_payouts_created_at_id", "created_at", "id"),
         Index("ix_payouts_status_created_at", "status", "created_at"),
     )
@@ -77,9 +79,13 @@ class Payout(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped on every change of what would be paid; approvals are bound to it (fingerprint).
     version: Mapped[int] = mapped_column(Integer, default=1)
-    # How many times we asked the provider to process; claimed by conditional UPDATE so that
-    # of all racing approvers and recoverers exactly one sends each request.
+    # How many times we asked the provider to process in this approval round (a definite
+    # refusal starts a new round at 0); claimed by conditional UPDATE so that of all racing
+    # approvers and recoverers exactly one sends each request.
     process_requests: Mapped[int] = mapped_column(Integer, default=0)
+    # When the latest process request was claimed: an unclear answer is only re-sent once
+    # the grace period since then has passed (the earlier request may still be running).
+    process_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The spreadsheet batch this payout came from (None for a payout entered by hand).
     batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("batches.id", ondelete="SET NULL"), index=True
@@ -100,6 +106,15 @@ class Payout(db.Model):
     @property
     def is_final(self) -> bool:
         return self.status_enum in FINAL_STATUSES
+
+    @property
+    def is_unknown(self) -> bool:
+        """The provider's state is being found out (a create or process answer was unclear)."""
+        return self.status_enum in UNKNOWN_STATUSES
+
+    @property
+    def can_check(self) -> bool:
+        return self.status_enum in CHECKABLE
 
     def __repr__(self) -> str:
         return f"<Payout {self.id} {self.reference_id} {self.status}>"

@@ -17,14 +17,15 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
+from webapp.payout_core.failures import Failure
 from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.invoice_request import callback_url, invoice_request_for
 from webapp.payout_core.outcomes import describe, fail_creation
-from webapp.payout_core.recovery import resolve_creation
+from webapp.payout_core.recovery import adopt_from_conflict, queue_recovery
 from webapp.payout_core.secrets import encrypt_fields, mask_fields
 from webapp.payout_core.state import apply_invoice, move
 from webapp.payout_core.timeline import add_event
-from webapp.provider.errors import ProviderError, ValidationFailed
+from webapp.provider.errors import Conflict, ProviderError, ValidationFailed
 from webapp.provider.types import PayoutService
 
 log = logging.getLogger(__name__)
@@ -121,22 +122,31 @@ def _call_provider(payout: Payout) -> dict[str, str]:
     except ValidationFailed as exc:
         fail_creation(payout, exc)
         return _field_errors(exc)
+    except Conflict as conflict:
+        # The reference is known there: the answer carries that invoice (the spec's
+        # directive); only a 409 without one is looked up by reference, in the worker.
+        if adopt_from_conflict(payout, conflict):
+            return {}
+        _creation_unknown(payout, describe(conflict))
+        return {}
     except ProviderError as exc:
         if exc.nothing_created:
             fail_creation(payout, exc)
             return {}
-        # 409 (already known), 5xx, timeout, dropped, unreadable, 400: look it up by reference.
-        if move(payout.id, [S.AWAITING_APPROVAL], S.CREATION_UNKNOWN,
-                last_error=describe(exc)):
-            add_event(payout, "creation_unknown", status_from=S.AWAITING_APPROVAL.value,
-                      status_to=S.CREATION_UNKNOWN.value, failure=describe(exc))
-        db.session.commit()
-        db.session.refresh(payout)
-        resolve_creation(payout.id)
+        # 5xx, timeout, dropped, unreadable, 400: the worker looks it up by reference.
+        _creation_unknown(payout, describe(exc))
         return {}
     apply_invoice(payout, invoice, source="sent_to_provider")
     _commit_answer()
     return {}
+
+
+def _creation_unknown(payout: Payout, reason: Failure) -> None:
+    if move(payout.id, [S.AWAITING_APPROVAL], S.CREATION_UNKNOWN, last_error=reason):
+        add_event(payout, "creation_unknown", status_from=S.AWAITING_APPROVAL.value,
+                  status_to=S.CREATION_UNKNOWN.value, failure=reason)
+    db.session.commit()
+    queue_recovery(payout.id)
 
 
 def submit_payout(draft: PayoutDraft, creator: User) -> SubmitOutcome:

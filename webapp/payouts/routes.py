@@ -25,8 +25,9 @@ from webapp.downloads import attachment
 from webapp.extensions import db
 from webapp.htmx import is_partial_request, redirect_to, render_page
 from webapp.models import Payout, PayoutEvent, PayoutStatus, Role, User
+from webapp.models.status import NEEDS_ATTENTION, UNKNOWN_STATUSES, values
 from webapp.payout_core.create import PayoutDraft, submit_payout
-from webapp.payout_core.recovery import recover_payout
+from webapp.payout_core.recovery import queue_recovery
 from webapp.payout_core.scope import visible_payout_or_404
 from webapp.payout_core.secrets import decrypt_fields
 from webapp.payout_core.timeline import add_event
@@ -147,12 +148,13 @@ def status(payout_id: int) -> str:
 @bp.route("/<int:payout_id>/check", methods=["POST"])
 @roles_required(Role.OPERATOR, Role.MANAGER, Role.ADMIN)
 def check(payout_id: int) -> Response:
-    """Ask the provider now (the same idempotent recovery the background job runs)."""
+    """"Check again": the worker reads the provider now and takes the next safe step (this
+    request only queues it; the status area updates by itself)."""
     payout = visible_payout_or_404(current_user, payout_id)
     if payout.is_final:
         abort(409)
-    recover_payout(payout.id)
-    flash(_("Checked with the provider."), "info")
+    queue_recovery(payout.id, manual=True)
+    flash(_("A check with the provider is on its way; this page updates by itself."), "info")
     return redirect_to(url_for("payouts.detail", payout_id=payout.id))
 
 
@@ -160,8 +162,6 @@ __all__ = ["check", "detail", "export_csv", "export_xlsx", "index", "status"]
 
 
 S = PayoutStatus
-NEEDS_ATTENTION = (S.CREATION_UNKNOWN, S.PROCESSING_UNKNOWN, S.FAILED_TO_CREATE, S.FAILED,
-                   S.APPROVED)
 LIMIT = 500
 
 
@@ -172,8 +172,8 @@ def attention() -> str:
     payouts = db.session.scalars(
         select(Payout)
         .options(joinedload(Payout.created_by))
-        .where(Payout.status.in_([s.value for s in NEEDS_ATTENTION]))
-        .order_by(Payout.status.in_([S.CREATION_UNKNOWN.value, S.PROCESSING_UNKNOWN.value])
+        .where(Payout.status.in_(values(NEEDS_ATTENTION)))
+        .order_by(Payout.status.in_(values(UNKNOWN_STATUSES))
                   .desc(), Payout.updated_at.desc(), Payout.id.desc())
         .limit(LIMIT)
     ).all()

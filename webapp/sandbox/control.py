@@ -3,6 +3,8 @@ They are not part of the provider's API and need no credentials (the sandbox is 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, Response
 
 from webapp.sandbox.request_helpers import read_json, state
@@ -56,3 +58,22 @@ def callbacks() -> Response:
     with state().lock:
         state().callbacks_enabled = enabled
     return json_response({"data": {"enabled": enabled}})
+
+
+@bp.post("/options")
+def options() -> Response:
+    """JSON {"hold_created_seconds": N}: process answers 2xx and keeps the invoice `created`
+    for N seconds before processing starts (0 = start at once). Reset restores 0."""
+    body = read_json() or {}
+    hold = body.get("hold_created_seconds")
+    if isinstance(hold, bool) or not isinstance(hold, int | Decimal) or not 0 <= hold <= 86400:
+        return validation_error({"hold_created_seconds": "A number of seconds, 0 to 86400."})
+    with state().lock:
+        state().hold_created_seconds = float(hold)
+    return json_response({"data": {"hold_created_seconds": float(hold)}})
+
+
+@bp.get("/totals")
+def totals() -> Response:
+    """The provider-side totals: every invoice, create and process requests per key."""
+    return json_response({"data": state().provider_totals()})

@@ -16,6 +16,7 @@ from webapp.auth.stepup import step_up_required
 from webapp.htmx import redirect_to, render_page
 from webapp.models import Role
 from webapp.payout_core.duplicates import duplicate_flags
+from webapp.query_args import int_arg
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 
@@ -24,7 +25,7 @@ def _filters() -> QueueFilters:
     return QueueFilters(
         currency=request.args.get("currency") or None,
         service=request.args.get("service") or None,
-        creator=request.args.get("creator", type=int),
+        creator=int_arg("creator"),
     )
 
 

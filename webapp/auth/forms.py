@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     Field,
@@ -19,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from webapp.auth.passwords import MAX_LENGTH, describe_problem, password_problem
+from webapp.lazy_text import lazy_gettext as _l
 
 LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("ru", "Русский"),
                     SelectChoice("uk", "Українська")]

@@ -11,7 +11,6 @@ import hmac
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +18,7 @@ from webapp.approvals.services import limit_for
 from webapp.audit import record
 from webapp.crypto import same_text
 from webapp.extensions import db
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import Batch, BatchApproval, BatchRow, BatchStatus, Role, RowState, User
 from webapp.models.base import utcnow
 

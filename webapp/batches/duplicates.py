@@ -14,11 +14,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import format_date
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from webapp.batches.validation import RowResult, recipient_digest
 from webapp.extensions import db
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import Batch, BatchRow, BatchStatus, Payout, PayoutStatus, RowState
 from webapp.models.base import utcnow
 from webapp.payout_core.secrets import decrypt_fields, mask_fields

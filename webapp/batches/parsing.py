@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from webapp.lazy_text import lazy_gettext as _l
 
 MAX_ROWS = 10_000
 MAX_FILE_BYTES = 5 * 1024 * 1024

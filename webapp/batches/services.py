@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, insert, select, update
 
 from webapp.audit import record
@@ -16,6 +15,7 @@ from webapp.batches.duplicates import mark_recent_duplicates
 from webapp.batches.parsing import MAX_FILE_BYTES, MAX_ROWS, FileRejected, parse_upload
 from webapp.batches.validation import RowResult, ValidationReport, validate_rows
 from webapp.extensions import db
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import Batch, BatchRow, BatchStatus, RowState, User
 from webapp.models.base import utcnow
 from webapp.payout_core.prerequest import fetch_prerequest

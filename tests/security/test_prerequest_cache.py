@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import wait_for
 from tests.security.hostile_provider import good_service, prerequest_body, queue_answer
-from webapp.payouts.prerequest import _cache
+from webapp.payout_core.prerequest import _cache
 from webapp.sandbox import SandboxServer
 
 SERVICES = 100
@@ -115,7 +115,7 @@ def test_entries_are_capped(app: Flask, operator_client: FlaskClient,
 def test_a_cached_answer_keeps_each_amounts_own_figures(
         app: Flask, operator_client: FlaskClient, sandbox: SandboxServer) -> None:
     """Sharing the services must not mix up the converted amount each answer carried."""
-    from webapp.payouts.prerequest import fetch_prerequest
+    from webapp.payout_core.prerequest import fetch_prerequest
 
     for amount in ("10.00", "20.00"):
         queue_answer(sandbox, "prerequest", large_answer(amount))

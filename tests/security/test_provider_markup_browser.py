@@ -21,9 +21,9 @@ from tests.browser.conftest import browser, log_in, new_context  # noqa: F401 (f
 from tests.security.hostile_provider import prerequest_body, queue_answer
 from webapp.extensions import db
 from webapp.models import Payout, Role, User
-from webapp.payouts.gateway import provider_client
-from webapp.payouts.outcomes import describe
-from webapp.payouts.state import apply_invoice
+from webapp.payout_core.gateway import provider_client
+from webapp.payout_core.outcomes import describe
+from webapp.payout_core.state import apply_invoice
 from webapp.provider.errors import ProviderError
 from webapp.sandbox import SandboxServer
 

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.security.hostile_provider import good_service, prerequest_body, queue_answer
-from webapp.payouts.prerequest import clear_cache
+from webapp.payout_core.prerequest import clear_cache
 from webapp.provider import bounded_json
 from webapp.provider.values import OutOfBounds, to_decimal, to_int
 from webapp.sandbox import SandboxServer

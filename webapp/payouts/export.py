@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Engine, Select
 from sqlalchemy.orm import aliased
 
+from webapp.card_numbers import mask_cards
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
 from webapp.models.base import as_utc
@@ -99,7 +100,7 @@ class ExportJob:
                  row.provider_resolution, row.username]
         (reference, status, currency, service, method, name, email, details, description,
          invoice, provider_status, resolution, username) = [
-            guard(str(v)) if v is not None else "" for v in texts]
+            guard(mask_cards(str(v))) if v is not None else "" for v in texts]
         return [row.id, reference, created, status, amount, currency, service, method, name,
                 email, details, description, invoice, provider_status, resolution, username]
 

@@ -127,3 +127,26 @@ def test_json_bounds() -> None:
         bounded_json.loads("[" * 100_000)
     assert bounded_json.loads('{"a": ' + HUGE_INT + "}") == {"a": float("inf")}
     assert bounded_json.loads("[" * 10 + "]" * 10) == [[[[[[[[[[]]]]]]]]]]
+
+
+@pytest.mark.parametrize(("name", "length"), [("status", 33), ("resolution", 65), ("id", 65)])
+def test_an_overlong_invoice_code_makes_the_answer_unreadable_not_a_database_error(
+        name: str, length: int) -> None:
+    """A 300-character status used to reach the varchar(32) column: a DataError on
+    PostgreSQL in the poller or the callback worker."""
+    from webapp.provider.errors import MalformedResponse
+    from webapp.provider.parsing import parse_invoice
+
+    attributes = {"status": "processing", "resolution": "ok", name: "x" * length}
+    invoice = {"type": "payout-invoices", "id": attributes.pop("id", "cpoi_1"),
+               "attributes": attributes}
+    with pytest.raises(MalformedResponse):
+        parse_invoice(invoice)
+
+
+def test_an_overlong_service_code_is_left_out() -> None:
+    from webapp.provider.parsing import parse_prerequest
+
+    long_code = good_service("s" * 129)
+    answer = parse_prerequest(prerequest_body(good_service(), long_code))
+    assert [s.code for s in answer.services] == ["test_usd"]

@@ -27,6 +27,7 @@ from webapp.provider.values import (
     OutOfBounds,
     dig,
     to_bool,
+    to_code,
     to_decimal,
     to_int,
     to_text,
@@ -94,6 +95,8 @@ def parse_fields(raw: Any) -> tuple[ServiceField, ...]:
     return tuple(sorted(parsed, key=lambda f: (f.position, f.order)))
 
 
+# The longest codes we keep (the payouts table's columns).
+MAX_ID, MAX_STATUS, MAX_RESOLUTION, MAX_SERVICE_CODE = 64, 32, 64, 128
 UNREADABLE = "unreadable"  # the status of a service whose numbers are out of bounds
 
 
@@ -103,7 +106,7 @@ def parse_service(raw: Any, key: str | None = None) -> PayoutService | None:
     if not isinstance(raw, dict):
         return None
     try:
-        code = to_text(raw.get("code")) or key
+        code = to_code(raw.get("code"), MAX_SERVICE_CODE) or to_code(key, MAX_SERVICE_CODE)
         currency = to_text(raw.get("currency"))
     except OutOfBounds:
         code = currency = None
@@ -121,7 +124,7 @@ def parse_service(raw: Any, key: str | None = None) -> PayoutService | None:
 
 def _method_of(raw: dict[str, Any]) -> str | None:
     try:
-        return to_text(raw.get("method"))
+        return to_code(raw.get("method"), MAX_SERVICE_CODE)
     except OutOfBounds:
         return None
 
@@ -129,7 +132,7 @@ def _method_of(raw: dict[str, Any]) -> str | None:
 def _service(raw: dict[str, Any], code: str, currency: str) -> PayoutService:
     return PayoutService(
         code=code,
-        method=to_text(raw.get("method")),
+        method=to_code(raw.get("method"), MAX_SERVICE_CODE),
         currency=currency,
         fields=parse_fields(raw.get("fields")),
         amount_min=to_decimal(raw.get("amount_min")),
@@ -262,15 +265,15 @@ def _invoice(raw: Any) -> Invoice | None:
     if not isinstance(raw, dict):
         return None
     attrs = _resource(raw)
-    invoice_id = to_text(raw.get("id"))
-    status = to_text(attrs.get("status"))
+    invoice_id = to_code(raw.get("id"), MAX_ID)
+    status = to_code(attrs.get("status"), MAX_STATUS)
     if invoice_id is None or status is None:
         return None
     fields = attrs.get("fields")
     return Invoice(
         id=invoice_id,
         status=status,
-        resolution=to_text(attrs.get("resolution")),
+        resolution=to_code(attrs.get("resolution"), MAX_RESOLUTION),
         amount=to_decimal(attrs.get("amount")),
         currency=to_text(attrs.get("currency")),
         reference_id=to_text(attrs.get("reference_id")),

@@ -79,6 +79,15 @@ def to_int(value: Any) -> int | None:
     return int(number)
 
 
+def to_code(value: Any, max_length: int) -> str | None:
+    """A code (status, resolution, id, service): `to_text`, and `OutOfBounds` when longer than
+    the column that keeps it (a 300-character status is no status)."""
+    text = to_text(value)
+    if text is not None and len(text) > max_length:
+        raise OutOfBounds(f"a code of {len(text)} characters: {text[:40]!r}")
+    return text
+
+
 def to_bool(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value

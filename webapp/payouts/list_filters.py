@@ -146,7 +146,8 @@ class PayoutFilterForm(FlaskForm):
     def _ok(self, name: str) -> Any:
         """The field's value if it parsed without error, else None."""
         field = self[name]
-        if field.errors or field.data in (None, "", []):
+        blank = isinstance(field.data, str) and not field.data.strip()  # "\x1f" too
+        if field.errors or field.data in (None, "", []) or blank:
             return None
         return field.data
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import abort, request
 
 DB_INT_MAX = 2**31 - 1
 MAX_DIGITS = 10
@@ -38,3 +38,10 @@ def int_arg(name: str, default: int | None = None, *, minimum: int = 1,
         return bounded_int(raw, minimum, maximum)
     except ValueError:
         return default
+
+
+def refuse_nul_in_query() -> None:
+    """A NUL character can reach no column (PostgreSQL refuses it in text: a DataError, a
+    500) and no form needs one: a query string holding one is a 400."""
+    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+        abort(400)

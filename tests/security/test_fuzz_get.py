@@ -31,7 +31,8 @@ PARAMS = ["page", "after", "creator", "currency", "service", "status", "q", "cre
           "next", "format", "sort"]
 BIG_INTS = [str(2**31), str(2**63), str(2**64 + 1), "-" + str(2**63 + 1), "9" * 400, "0",
             "-1", "1e400000", "0x7fffffff", " 1", "1_000"]
-ODD_BLANKS = ["\x1f", "\x1c", "\u2028", "\u3000", " \t "]  # whitespace to str.strip, not to a regex
+# Whitespace to str.strip but not to a regex; NUL, which PostgreSQL refuses in text.
+ODD_BLANKS = ["\x1f", "\x1c", "\u2028", "\u3000", " \t ", "\x00", "a\x00b"]
 DATES = ["9999-12-31", "0001-01-01", "10000-01-01", "2024-02-30", "2024-13-01", "-1-01-01"]
 
 

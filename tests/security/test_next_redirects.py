@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import TEST_PASSWORD, CSRFClient, current_code
+from tests.conftest import TEST_PASSWORD, csrf_client, current_code
 from webapp.auth.stepup import STEP_UP_KEY
 from webapp.models import Role, User
 
@@ -38,8 +38,7 @@ def assert_stays_here(location: str) -> None:
 
 
 def _fresh(app: Flask) -> FlaskClient:
-    app.test_client_class = CSRFClient
-    return app.test_client()
+    return csrf_client(app)
 
 
 @pytest.mark.parametrize("target", HOSTILE + SAME_SITE)

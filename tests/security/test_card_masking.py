@@ -20,8 +20,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.security.hostile_provider import good_service, prerequest_body, queue_answer
-from webapp.card_numbers import mask_cards
 from webapp.models import User
+from webapp.observability.card_numbers import mask_cards
 from webapp.observability.redact import redact
 from webapp.payout_core.create import PayoutDraft, submit_payout
 from webapp.payout_core.gateway import provider_client

@@ -14,11 +14,11 @@ from webapp.batches.columns import Column, columns_for, rows_for_columns
 from webapp.batches.duplicates import mark_recent_duplicates
 from webapp.batches.parsing import MAX_FILE_BYTES, MAX_ROWS, FileRejected, parse_upload
 from webapp.batches.validation import RowResult, ValidationReport, validate_rows
-from webapp.card_numbers import mask_optional
 from webapp.extensions import db
 from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import Batch, BatchRow, BatchStatus, RowState, User
 from webapp.models.base import utcnow
+from webapp.observability.card_numbers import mask_optional
 from webapp.payout_core.prerequest import fetch_prerequest
 from webapp.payout_core.scope import scoped
 from webapp.payout_core.secrets import encrypt_fields, mask_fields

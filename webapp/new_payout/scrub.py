@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
-from webapp.card_numbers import has_card, mask_cards
 from webapp.lazy_text import _l
+from webapp.observability.card_numbers import has_card, mask_cards
 from webapp.payout_core.secrets import SENSITIVE_KEY
 
 AGAIN = _l("Card numbers and security codes are not kept: type them again.")

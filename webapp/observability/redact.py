@@ -10,7 +10,7 @@ import re
 import threading
 from collections.abc import Iterable
 
-from webapp.card_numbers import mask_cards
+from webapp.observability.card_numbers import mask_cards
 
 # 12-19 digits, optionally grouped by single spaces or dashes, not part of a longer word or
 # hex string (request ids are hex and must survive).

@@ -15,9 +15,9 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from webapp.card_numbers import mask_optional
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
+from webapp.observability.card_numbers import mask_optional
 from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.invoice_request import callback_url, invoice_request_for
 from webapp.payout_core.outcomes import describe, fail_creation

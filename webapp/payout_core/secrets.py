@@ -7,8 +7,8 @@ import re
 
 from cryptography.fernet import Fernet
 
-from webapp.card_numbers import mask_cards
 from webapp.crypto import fernet
+from webapp.observability.card_numbers import mask_cards
 
 PAN_DIGITS = re.compile(r"^\d{12,19}$")
 SEPARATORS = re.compile(r"[\s.\-+_/\\]|%2[0bBdDeE]")

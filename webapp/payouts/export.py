@@ -25,10 +25,10 @@ from flask_babel import gettext as _
 from sqlalchemy import Engine, Select
 from sqlalchemy.orm import aliased
 
-from webapp.card_numbers import mask_cards
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
 from webapp.models.base import as_utc
+from webapp.observability.card_numbers import mask_cards
 from webapp.payout_core.labels import status_label
 from webapp.payout_core.money import currency_precision, quantize
 from webapp.payouts.listing import Cursor, newest_first

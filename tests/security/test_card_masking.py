@@ -124,7 +124,7 @@ def test_a_submit_refused_by_the_provider_gives_no_pan_back(
     queue_answer(sandbox, "prerequest", card_service_answer())
     queue_answer(sandbox, "create", {"errors": {"cvv": "Wrong code"}}, status=422)
     answer = operator_client.post("/payouts/new", data={
-        **SUBMIT, "submission_token": str(uuid.uuid4())})
+        **SUBMIT, "submission_token": str(uuid.uuid4()), "action": "create"})
     _assert_no_secrets_back(answer)
     assert "Wrong code" in answer.get_data(as_text=True)
 

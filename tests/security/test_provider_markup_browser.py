@@ -105,14 +105,17 @@ def test_provider_text_on_the_new_payout_pages(operator_page: Page, live_server:
     trap.visit(lambda: page.goto(base + "&service=svc_ok"))
     trap.assert_inert("service form", ["label account", " hint", " example"])
 
-    # A 422 whose messages name our fields, a provider field and nothing we know.
-    queue_answer(sandbox, "prerequest", hostile_answer())
+    # A 422 whose messages name our fields, a provider field and nothing we know: Continue
+    # (the review, which repeats labels and values) and Create.
+    queue_answer(sandbox, "prerequest", hostile_answer(), times=2)
     queue_answer(sandbox, "create", {"errors": {
         "fields": {"account": PAYLOAD + " on account"}, "amount": PAYLOAD + " on amount",
         "description": PAYLOAD + " on description", "elsewhere": PAYLOAD + " elsewhere"}},
         status=422)
     page.locator("[name=field__account]").fill("12345")
-    trap.visit(lambda: page.locator("#payout-form button[type=submit]").click())
+    trap.visit(lambda: page.locator("#continue-payout").click())
+    trap.assert_inert("review", ["label account"])
+    trap.visit(lambda: page.locator("#create-payout").click())
     trap.assert_inert("422 messages", ["The provider refused this", " on amount"])
 
 

@@ -115,7 +115,7 @@ def create() -> str | Response:
     if answer is None:
         page.retry_values = [(k, v) for k, v in request.form.items(multi=True)
                              if k != "csrf_token"]
-        return _render_submit(page)
+        return _render_submit(page, retry=True)
     choose(page, answer, target.service.data)
     if page.chosen is None and target.checked_amount.data:
         _choose_at_checked_amount(page, target)  # the new amount is outside its limits
@@ -183,7 +183,7 @@ def _create(page: NewPayoutPage, form: PayoutFormBase, draft: PayoutDraft) -> st
         form.form_errors.append(_("The payout could not be created. Please try again."))
     form.submission_token.data = str(uuid.uuid4())  # the provider created nothing: a new attempt
     page.failed = True
-    return _render_submit(page)
+    return _render_submit(page, retry=True)
 
 
 def _draft(form: PayoutFormBase, duplicates: list[Payout]) -> PayoutDraft:
@@ -204,10 +204,12 @@ def _render(page: NewPayoutPage) -> str:
     return render_page(FULL_PAGE, FRAGMENT, page=page, is_partial=is_partial_request())
 
 
-def _render_submit(page: NewPayoutPage) -> Response:
-    """A submit that comes back: no full card number or code in it, and not to be stored."""
-    if page.form is not None:
+def _render_submit(page: NewPayoutPage, *, retry: bool = False) -> Response:
+    """A submit that comes back is never stored by the browser (`no-store`); one that comes
+    back because the provider failed (a page to try again from) carries no full card number
+    or security code either."""
+    if retry and page.form is not None:
         scrub_form(page.form)
-    if page.retry_values is not None:
+    if retry and page.retry_values is not None:
         page.retry_values, page.retry_dropped = scrub_pairs(page.retry_values)
     return no_store(make_response(_render(page)))

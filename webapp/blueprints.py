@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
+
+from webapp.lazy_text import lazy_gettext as _l
 
 
 def register_blueprints(app: Flask) -> None:

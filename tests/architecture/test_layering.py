@@ -4,7 +4,8 @@
     features       auth admin approvals batches callbacks main new_payout payouts
     payout_core    the payout domain
     shared         models extensions config crypto audit queue htmx downloads i18n security
-                   errors navigation checks, observability, provider (the Paymega client)
+                   errors navigation checks query_args lazy_text, observability, provider
+                   (the Paymega client)
 
 A layer imports only layers below it. A feature reaches another feature only through the
 modules that feature lists in `PUBLIC_MODULES` in its `__init__.py` (its blueprint `bp` is
@@ -22,9 +23,10 @@ from tests.architecture.imports import ROOT, Edge, all_modules, cycles, import_g
 FEATURES = ("auth", "admin", "approvals", "batches", "callbacks", "main", "new_payout",
             "payouts")
 SHARED = ("models", "extensions", "config", "crypto", "audit", "queue", "htmx", "downloads",
-          "i18n", "security", "errors", "navigation", "checks")
+          "i18n", "security", "errors", "navigation", "checks", "query_args", "lazy_text")
+# lazy_text: the app's `_l` (lazy translations escaped in HTML), a leaf module.
 CORE_MAY_IMPORT = ("payout_core", "models", "extensions", "config", "crypto", "provider",
-                   "queue", "observability")
+                   "queue", "observability", "lazy_text")
 # What would tie the domain to a web request or a page.
 REQUEST_BOUND = {"request", "session", "render_template", "url_for", "g", "has_request_context"}
 

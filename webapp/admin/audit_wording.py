@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from webapp.audit import ACTION_LABELS, action_label
 from webapp.auth.access import role_label
 from webapp.batches.labels import batch_status_label
 from webapp.formatting import format_money
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import AuditEvent
 from webapp.payout_core.labels import failure_text
 

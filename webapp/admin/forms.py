@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     Form,
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.auth.forms import StrongPassword
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import Role
 
 ROLE_LABELS = {

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from webapp.admin import limits
@@ -22,6 +21,7 @@ from webapp.audit import record, user_target
 from webapp.auth import services, twofactor
 from webapp.auth.sessions import end_all
 from webapp.extensions import db
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import ChangeKind, ChangeStatus, PendingChange, Role, User
 from webapp.models.base import utcnow
 

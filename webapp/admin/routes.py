@@ -39,6 +39,7 @@ from webapp.auth.stepup import step_up_required
 from webapp.extensions import db
 from webapp.htmx import redirect_to, render_page
 from webapp.models import AuditEvent, ChangeStatus, PendingChange, Role, User
+from webapp.query_args import DB_INT_MAX, int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -212,7 +213,8 @@ def audit() -> str:
     if not form.validate():
         form = AuditFilterForm()
         form.action.choices = _action_choices()
-    page = db.paginate(_filtered(form), page=request.args.get("page", 1, type=int),
+    number = int_arg("page", 1, maximum=DB_INT_MAX // PER_PAGE) or 1
+    page = db.paginate(_filtered(form), page=number,
                        per_page=PER_PAGE, error_out=False)
     filters = {k: v for k, v in {"action": form.action.data, "user": form.user.data}.items() if v}
     return render_page("admin/audit.html", "admin/_audit_table.html", page=page, form=form,

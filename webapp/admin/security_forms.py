@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional, Regexp
+
+from webapp.lazy_text import lazy_gettext as _l
 
 
 class LimitForm(FlaskForm):

@@ -32,6 +32,7 @@ from webapp.models import Role
 from webapp.payout_core.duplicates import duplicate_flags
 from webapp.payout_core.labels import failure_text
 from webapp.payout_core.processing import ProcessAnswer
+from webapp.query_args import int_arg
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 KEEP = ("payout", "reason")
@@ -41,7 +42,7 @@ def _filters() -> QueueFilters:
     return QueueFilters(
         currency=request.args.get("currency") or None,
         service=request.args.get("service") or None,
-        creator=request.args.get("creator", type=int),
+        creator=int_arg("creator"),
     )
 
 

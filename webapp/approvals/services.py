@@ -10,7 +10,6 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +17,7 @@ from webapp.approvals.fingerprint import matches
 from webapp.audit import record
 from webapp.auth.cooling import is_cooling_off
 from webapp.extensions import db
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import ApprovalLimit, Payout, PayoutApproval, PayoutStatus, Role, User
 from webapp.models.base import utcnow
 from webapp.payout_core.failures import Failure

@@ -7,10 +7,10 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.extensions import login_manager
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])

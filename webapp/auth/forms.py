@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.dates import get_timezone_gmt, get_timezone_location
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     Field,
@@ -22,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from webapp.auth.passwords import MAX_LENGTH, describe_problem, password_problem
+from webapp.lazy_text import lazy_gettext as _l
 
 LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("ru", "Русский"),
                     SelectChoice("uk", "Українська")]

@@ -39,6 +39,7 @@ from webapp.audit import record, user_target
 from webapp.auth import throttle
 from webapp.auth.access import ANY_ROLE, roles_required
 from webapp.auth.forms import ChangePasswordForm, LoginForm, PreferencesForm
+from webapp.auth.next_url import safe_next
 from webapp.auth.passwords import verify_password
 from webapp.auth.services import find_user, set_password
 from webapp.auth.sessions import (
@@ -89,17 +90,11 @@ PENDING_SECONDS = 300
 IP_SCOPE = "login"
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.dashboard")
-
-
 def _await_second_factor(user: User) -> Response:
     """Password accepted: remember only who is half-way in, never sign them in yet."""
     clear_session()
     session[PENDING_KEY] = {"user_id": user.id, "since": time.time(),
-                            "next": _safe_next(request.args.get("next"))}
+                            "next": safe_next(request.args.get("next"))}
     record("login_second_factor_asked", actor=user, target=user_target(user))
     db.session.commit()
     return redirect(url_for("auth.login_verify"), code=303)
@@ -113,7 +108,7 @@ def pending_user() -> tuple[User, str] | None:
     user = db.session.get(User, pending.get("user_id"))
     if user is None or user.disabled or not user.totp_enabled:
         return None
-    return user, _safe_next(pending.get("next"))
+    return user, safe_next(pending.get("next"))
 
 
 def _refuse_locked(form: LoginForm, user: User | None) -> tuple[str, int]:
@@ -147,7 +142,7 @@ def login() -> str | Response | tuple[str, int]:
         record("login", actor=user, target=user_target(user))
         db.session.commit()
         start_session(user)
-        return redirect(_safe_next(request.args.get("next")), code=303)
+        return redirect(safe_next(request.args.get("next")), code=303)
     reason = "unknown_user" if user is None else ("disabled" if ok else "bad_password")
     # An unknown name is not stored: people type passwords into the username box.
     record("login_failed", actor=user, target=user_target(user) if user else None,
@@ -228,7 +223,7 @@ def login_verify() -> str | Response | tuple[str, int]:
 @roles_required(*ANY_ROLE)
 def step_up() -> str | Response | tuple[str, int]:
     user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    next_url = _safe_next(request.args.get("next"))
+    next_url = safe_next(request.args.get("next"))
     if not user.totp_enabled:
         flash(_("Set up two-factor sign-in first."), "info")
         return redirect_to(url_for("auth.twofactor_setup"))

@@ -3,9 +3,8 @@ step-up, sessions and guarded privileges (added to the audit log's label table).
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from webapp.audit import ACTION_LABELS
+from webapp.lazy_text import lazy_gettext as _l
 
 SECURITY_ACTION_LABELS = {
     "login_second_factor_asked": _l("Password accepted, second factor asked"),

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from webapp.audit import record, user_target
 from webapp.auth.passwords import describe_problem, hash_password, password_problem
 from webapp.auth.sessions import end_all
 from webapp.extensions import db
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import Role, User, UserRole
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")

@@ -11,7 +11,6 @@ import hmac
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -20,6 +19,7 @@ from webapp.audit import record
 from webapp.batches.status import move_batch
 from webapp.crypto import same_text
 from webapp.extensions import db
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import Batch, BatchApproval, BatchRow, BatchStatus, Role, RowState, User
 from webapp.models.base import utcnow
 

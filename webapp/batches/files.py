@@ -47,12 +47,15 @@ def template_xlsx(columns: list[Column]) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = _("Payouts")[:31]
-    sheet.append([c.header for c in columns])
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(14, min(40, len(column.header) + 2))
         sheet.column_dimensions[letter].number_format = "@"
-        sheet.cell(row=1, column=index).font = Font(bold=True)
+        cell = sheet.cell(row=1, column=index)
+        # Headers carry provider labels: guarded, and stored as text whatever they start with.
+        cell.value = guard(column.header)
+        cell.data_type = "s"
+        cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

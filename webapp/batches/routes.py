@@ -62,6 +62,7 @@ from webapp.payout_core.money import AmountError, parse_amount
 from webapp.payout_core.prerequest import MethodGroup, fetch_prerequest, group_services
 from webapp.provider.errors import ProviderError
 from webapp.provider.types import PayoutService
+from webapp.query_args import DB_INT_MAX, int_arg
 
 bp = Blueprint("batches", __name__, url_prefix="/batches")
 
@@ -250,7 +251,7 @@ def detail(batch_id: int) -> str:
 @roles_required(*ALL)
 def rows(batch_id: int) -> str:
     batch = visible_batch_or_404(current_user, batch_id)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = int_arg("page", 1, maximum=DB_INT_MAX // PAGE_SIZE) or 1
     state = request.args.get("state") or None
     query = select(BatchRow).where(BatchRow.batch_id == batch.id)
     if state in {s.value for s in RowState}:

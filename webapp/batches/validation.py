@@ -15,10 +15,10 @@ from decimal import Decimal
 
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale, format_date
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from webapp.batches.columns import Column, columns_for
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.new_payout.forms import PayoutFormBase, build_payout_form
 from webapp.provider.types import PayoutService
 

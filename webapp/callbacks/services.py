@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from dataclasses import dataclass
 
@@ -16,7 +15,8 @@ from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.outcomes import describe
 from webapp.payout_core.recovery import recover_payout
 from webapp.payout_core.state import apply_invoice
-from webapp.provider.errors import ProviderError
+from webapp.provider import bounded_json
+from webapp.provider.errors import MalformedResponse, ProviderError
 from webapp.provider.parsing import parse_invoice
 from webapp.queue import job
 
@@ -36,10 +36,10 @@ class Accepted:
 def accept(raw: bytes) -> Accepted:
     """Store the callback once; the caller answers 200 whatever this returns."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UnreadableCallback("not JSON") from exc
-    invoice = parse_invoice(body.get("data") if isinstance(body, dict) else None)
+        body = bounded_json.loads(raw)
+        invoice = parse_invoice(body.get("data") if isinstance(body, dict) else None)
+    except (bounded_json.JSONTooHostile, MalformedResponse) as exc:
+        raise UnreadableCallback(str(exc)[:200]) from exc
     if invoice is None:
         raise UnreadableCallback("no invoice in the body")
     digest = hashlib.sha256(raw).hexdigest()

@@ -16,7 +16,7 @@ import logging
 import uuid
 from decimal import Decimal
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -30,6 +30,7 @@ from webapp.htmx import is_partial_request, redirect_to, render_page
 from webapp.models import Payout, Role
 from webapp.new_payout.forms import PayoutFormBase, StartForm, build_payout_form
 from webapp.new_payout.new_page import NewPayoutPage, choose, language, lookup
+from webapp.new_payout.scrub import no_store, scrub_form, scrub_pairs
 from webapp.payout_core.account_services import payout_currencies
 from webapp.payout_core.create import PayoutDraft, payout_for_submission, submit_payout
 from webapp.payout_core.duplicates import possible_duplicates
@@ -110,36 +111,36 @@ def create() -> str | Response:
     amount = _shown_amount(target)
     if amount is None or target.currency.errors or not target.service.data:
         page.service_missing = True
-        return _render(page)
+        return _render_submit(page)
     page.amount = amount
     answer = lookup(page, amount)
     if answer is None:
         page.retry_values = [(k, v) for k, v in request.form.items(multi=True)
                              if k != "csrf_token"]
-        return _render(page)
+        return _render_submit(page, retry=True)
     choose(page, answer, target.service.data)
     if page.chosen is None and target.checked_amount.data:
         _choose_at_checked_amount(page, target)  # the new amount is outside its limits
     if page.chosen is None or not page.chosen.available:
         page.service_missing = True
-        return _render(page)
+        return _render_submit(page)
     form = build_payout_form(page.chosen.service, language())()
     page.form = form
     valid = form.validate()
     if action in ("change", "amount"):
         _keep_only_amount_errors(form, show_amount=action == "amount")
-        return _render(page)
+        return _render_submit(page)
     if not valid:
         page.failed = True
-        return _render(page)
+        return _render_submit(page)
     page.duplicates = possible_duplicates(form.payout_service.code, form.currency.data,
                                           form.amount_value(), form.recipient_values())
     if action == "create" and not _duplicate_confirmed(page, form):
         page.review = True
-        return _render(page)
+        return _render_submit(page)
     if action != "create":
         page.review = True
-        return _render(page)
+        return _render_submit(page)
     return _create(page, form, _draft(form, page.duplicates))
 
 
@@ -188,7 +189,7 @@ def _create(page: NewPayoutPage, form: PayoutFormBase, draft: PayoutDraft) -> st
         form.form_errors.append(_("The payout could not be created. Please try again."))
     form.submission_token.data = str(uuid.uuid4())  # the provider created nothing: a new attempt
     page.failed = True
-    return _render(page)
+    return _render_submit(page, retry=True)
 
 
 def _draft(form: PayoutFormBase, duplicates: list[Payout]) -> PayoutDraft:
@@ -207,3 +208,14 @@ def _draft(form: PayoutFormBase, duplicates: list[Payout]) -> PayoutDraft:
 
 def _render(page: NewPayoutPage) -> str:
     return render_page(FULL_PAGE, FRAGMENT, page=page, is_partial=is_partial_request())
+
+
+def _render_submit(page: NewPayoutPage, *, retry: bool = False) -> Response:
+    """A submit that comes back is never stored by the browser (`no-store`); one that comes
+    back because the provider failed (a page to try again from) carries no full card number
+    or security code either."""
+    if retry and page.form is not None:
+        scrub_form(page.form)
+    if retry and page.retry_values is not None:
+        page.retry_values, page.retry_dropped = scrub_pairs(page.retry_values)
+    return no_store(make_response(_render(page)))

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
+from webapp.observability.card_numbers import mask_optional
 from webapp.payout_core.failures import Failure
 from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.invoice_request import callback_url, invoice_request_for
@@ -82,10 +83,11 @@ def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False
         fields_masked=mask_fields(draft.fields),
         fields_encrypted=encrypt_fields(draft.fields),
         customer_reference_id=draft.customer_reference_id or str(uuid.uuid4()),
-        customer_name=draft.customer_name or None,
-        customer_email=draft.customer_email or None,
-        customer_phone=draft.customer_phone or None,
-        description=draft.description or None,
+        # A card number typed into a free-text field is kept (and sent) masked.
+        customer_name=mask_optional(draft.customer_name or None),
+        customer_email=mask_optional(draft.customer_email or None),
+        customer_phone=mask_optional(draft.customer_phone or None),
+        description=mask_optional(draft.description or None),
         created_by_id=creator.id,
         attempts=1 if sending else 0,
     )

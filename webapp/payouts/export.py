@@ -32,6 +32,7 @@ from sqlalchemy.orm import aliased
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
 from webapp.models.base import as_utc
+from webapp.observability.card_numbers import mask_cards
 from webapp.payout_core.labels import status_label
 from webapp.payout_core.money import currency_precision, quantize
 from webapp.payouts.listing import Cursor, newest_first
@@ -116,7 +117,7 @@ class ExportJob:
                  row.provider_resolution, row.username]
         (reference, status, currency, service, method, name, email, details, description,
          invoice, provider_status, resolution, username) = [
-            guard(str(v)) if v is not None else "" for v in texts]
+            guard(mask_cards(str(v))) if v is not None else "" for v in texts]
         return [row.id, reference, created, status, amount, currency, service, method, name,
                 email, details, description, invoice, provider_status, resolution, username]
 

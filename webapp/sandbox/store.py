@@ -99,6 +99,7 @@ class SandboxState:
             self.by_reference: dict[str, str] = {}
             self.customers: dict[str, str] = {}
             self.faults: dict[str, list[list[Any]]] = {}
+            self.canned: dict[str, list[list[Any]]] = {}  # webapp/sandbox/canned.py
             self.counters: dict[str, Counter[str]] = {n: Counter() for n in _KEYED_COUNTERS}
             self.calls: Counter[str] = Counter()
             self.callback_counts: Counter[str] = Counter()

@@ -8,16 +8,18 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from webapp.approvals.advice import payout_approval_advice
 from webapp.approvals.fingerprint import fingerprint_of
 from webapp.approvals.queue import QueueFilters, filter_choices, totals, waiting_payouts
 from webapp.approvals.services import ApprovalRefused, approve, reject
 from webapp.auth.access import roles_required
-from webapp.auth.stepup import step_up_required
+from webapp.auth.stepup import is_fresh, step_up_required
 from webapp.htmx import redirect_to, render_page
 from webapp.models import Role
 from webapp.payout_core.duplicates import duplicate_flags
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
+bp.add_app_template_global(payout_approval_advice, "payout_approval_advice")
 
 
 def _filters() -> QueueFilters:
@@ -46,13 +48,14 @@ def queue() -> str:
 @step_up_required(back=lambda payout_id: url_for("payouts.detail", payout_id=payout_id))
 def approve_one(payout_id: int) -> Response:
     try:
-        outcome = approve(payout_id, current_user, request.form.get("fingerprint", ""))
+        outcome = approve(payout_id, current_user, request.form.get("fingerprint", ""),
+                          step_up_fresh=is_fresh())
     except ApprovalRefused as refused:
         flash(str(refused), "error")
     else:
         if not outcome.fully_approved:
-            flash(_("Your approval is recorded. The amount is above your limit: "
-                    "a second manager must approve too."), "warning")
+            flash(_("Your approval is recorded. The amount is above your limit: a manager "
+                    "whose own limit covers it must approve too."), "warning")
         elif outcome.processed_ok:
             flash(_("Approved. The provider is processing the payout."), "success")
         else:
@@ -95,7 +98,7 @@ def batch() -> Response:
     for payout_id, fingerprint in _selected():
         try:
             if action == "approve":
-                approve(payout_id, current_user, fingerprint)
+                approve(payout_id, current_user, fingerprint, step_up_fresh=is_fresh())
             elif action == "reject":
                 reject(payout_id, current_user, reason, fingerprint)
             else:

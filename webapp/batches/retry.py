@@ -4,6 +4,11 @@ A retry never pays a row twice: a row whose payout the provider refused to creat
 for good, gets a new attempt (a new submission token, hence a new reference_id); a row whose
 payout still waits at the provider (processing was refused) is approved and sent again as is;
 a row a manager rejected on its own stays rejected.
+
+A retry sends money under no old approval: the batch goes back to awaiting approval (its
+version bumped, so earlier approvals and fingerprints no longer count) and the retried rows
+need a fresh approval by the one policy, from someone other than the uploader and the person
+who asked for the retry.
 """
 
 from __future__ import annotations
@@ -54,14 +59,17 @@ def _retry_kind(row: BatchRow) -> str | None:
 
 
 def retry_failed(batch: Batch, user: User) -> int:
-    """Re-open the retryable failed rows and put the batch back to the job; the count."""
+    """Re-open the retryable failed rows and put the batch back in the approval queue; the
+    count of rows that wait for the fresh approval."""
     refresh_outcomes(batch)
     rows = retryable_rows(batch.id)
     if not rows:
         return 0
     won = db.session.execute(
         update(Batch).where(Batch.id == batch.id, Batch.status == B.DONE_WITH_FAILURES.value)
-        .values(status=B.APPROVED.value, finished_at=None, updated_at=utcnow())
+        .values(status=B.AWAITING_APPROVAL.value, finished_at=None, updated_at=utcnow(),
+                approved_by_id=None, approved_at=None, retried_by_id=user.id,
+                retried_at=utcnow(), version=Batch.version + 1)
         .execution_options(synchronize_session=False)
     ).rowcount == 1
     if not won:

@@ -6,10 +6,12 @@ from webapp.models.batch import Batch, BatchApproval, BatchRow, BatchStatus, Row
 from webapp.models.callback import CallbackLog
 from webapp.models.payout import Payout, PayoutEvent
 from webapp.models.security import (
+    AccountChange,
     BackupCode,
     ChangeKind,
     ChangeStatus,
     PendingChange,
+    SetupLink,
     UserSession,
 )
 from webapp.models.status import FINAL_STATUSES, IllegalTransition, PayoutStatus, check_transition
@@ -17,6 +19,7 @@ from webapp.models.user import Role, User, UserRole
 
 __all__ = [
     "FINAL_STATUSES",
+    "AccountChange",
     "ApprovalLimit",
     "AuditEvent",
     "BackupCode",
@@ -35,6 +38,7 @@ __all__ = [
     "PendingChange",
     "Role",
     "RowState",
+    "SetupLink",
     "User",
     "UserRole",
     "UserSession",

@@ -76,6 +76,9 @@ class Batch(db.Model):
     rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rejection_reason: Mapped[str | None] = mapped_column(String(1024))
+    # Who asked to retry the failed rows (the retry waits for a fresh approval, not by them).
+    retried_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    retried_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped on every re-upload; approvals and fingerprints are bound to it.
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The running job's lease: another runner may take over only after it expires.

@@ -22,7 +22,7 @@ from tests.architecture.imports import ROOT, Edge, all_modules, cycles, import_g
 FEATURES = ("auth", "admin", "approvals", "batches", "callbacks", "main", "new_payout",
             "payouts")
 SHARED = ("models", "extensions", "config", "crypto", "audit", "queue", "htmx", "downloads",
-          "i18n", "security", "errors", "navigation", "checks")
+          "i18n", "security", "errors", "navigation", "checks", "form_tokens")
 CORE_MAY_IMPORT = ("payout_core", "models", "extensions", "config", "crypto", "provider",
                    "queue", "observability")
 # What would tie the domain to a web request or a page.

@@ -280,10 +280,15 @@ def _fresh_prerequests(app: Flask, sandbox: SandboxServer) -> None:
 
 
 def new_form_values(client: FlaskClient) -> dict[str, str]:
+    """What the rendered new-payout form would post, with the review step's "create"."""
     html = client.get("/payouts/new?currency=USD&amount=10&service=test_usd").get_data(
         as_text=True)
     found = dict(re.findall(r'<input id="(\w+)" name="\1" type="hidden" value="([^"]*)"', html))
-    return {k: found[k] for k in ("currency", "amount", "service", "submission_token")}
+    amount = re.search(r'<input [^>]*name="amount"[^>]*value="([^"]*)"', html)
+    checked = re.search(r'name="checked_amount" value="([^"]*)"', html)
+    assert amount is not None and checked is not None, html[-1500:]
+    return {**{k: found[k] for k in ("currency", "service", "submission_token")},
+            "amount": amount.group(1), "checked_amount": checked.group(1), "action": "create"}
 
 
 @pytest.mark.usefixtures("_fresh_prerequests")
@@ -296,7 +301,7 @@ def test_a_token_given_to_someone_else_is_refused(
     make_user("oleg", Role.OPERATOR)
     olga, oleg = client_for("olga"), client_for("oleg")
     values = new_form_values(olga)
-    squat = oleg.post("/payouts/new", data={**values, "amount": "20",
+    squat = oleg.post("/payouts/new", data={**values, "amount": "20", "checked_amount": "20",
                                             "field__account": "666666"})
     assert squat.status_code == 303 and squat.location.endswith("/payouts/new")
     assert b"opened by another user" in oleg.get(squat.location).data

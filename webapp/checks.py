@@ -121,9 +121,25 @@ def check_callback_url() -> Result:
     return True, f"callback URL {url}"
 
 
+def check_role_conflicts() -> Result:
+    """Accounts holding admin with a money role (made before the rule): named, never fixed
+    here; they cannot create or approve payouts until an admin pair decides."""
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.models import User
+
+    names = sorted(u.username for u in db.session.scalars(select(User)) if u.roles_conflict)
+    if names:
+        return False, (f"accounts hold admin together with operator or manager: "
+                       f"{', '.join(names)}; they cannot create or approve payouts until two "
+                       f"admins change their roles")
+    return True, "no account holds admin together with operator or manager"
+
+
 CHECKS: tuple[Callable[[], Result], ...] = (
     check_database, check_migrations, check_redis, check_provider_account,
-    check_provider_public_key, check_callback_url, check_catalogs,
+    check_provider_public_key, check_callback_url, check_catalogs, check_role_conflicts,
 )
 
 

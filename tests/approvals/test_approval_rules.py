@@ -56,7 +56,7 @@ def test_self_approval_is_refused(make_user, make_payout, sandbox):
     payout = make_payout(manager)
     with pytest.raises(ApprovalRefused) as refused:
         approve(payout.id, manager, fingerprint_of(payout))
-    assert refused.value.refusal is Refusal.OWN_PAYOUT
+    assert refused.value.refusal is Refusal.OWN
     assert db.session.get(Payout, payout.id).status == S.AWAITING_APPROVAL
     assert _requests(sandbox, payout) == 0
 

@@ -23,7 +23,8 @@ from tests.architecture.imports import ROOT, Edge, all_modules, cycles, import_g
 FEATURES = ("auth", "admin", "approvals", "batches", "callbacks", "main", "new_payout",
             "payouts")
 SHARED = ("models", "extensions", "config", "crypto", "audit", "queue", "htmx", "downloads",
-          "i18n", "security", "errors", "navigation", "checks", "query_args", "lazy_text")
+          "i18n", "security", "errors", "navigation", "checks", "query_args", "lazy_text",
+          "form_tokens")
 # lazy_text: the app's `_l` (lazy translations escaped in HTML), a leaf module.
 CORE_MAY_IMPORT = ("payout_core", "models", "extensions", "config", "crypto", "provider",
                    "queue", "observability", "lazy_text")

@@ -101,6 +101,15 @@ def test_partial_failures_follow_the_single_payout_rules_then_retry(
     first_of_row5 = rows[3].payout_id
     answer = client_for("olga").post(f"/batches/{batch.id}/retry")
     assert answer.status_code == 303
+    # The retry waits for a fresh approval of the retried rows (the uploader cannot give it).
+    waiting = db.session.get(Batch, batch.id, populate_existing=True)
+    assert waiting.status == B.AWAITING_APPROVAL and waiting.retried_by_id is not None
+    assert [r.state for r in _rows(batch)].count(RowState.PENDING) == 2
+    assert client_for("olga").post(f"/batches/{batch.id}/approve", data={
+        "fingerprint": fingerprint_of(waiting)}).status_code == 403
+    approved = client_for("max").post(f"/batches/{batch.id}/approve",
+                                      data={"fingerprint": fingerprint_of(waiting)})
+    assert approved.status_code == 303
     rows = _rows(batch)
     assert [r.state for r in rows] == [RowState.SENT] * 6
     assert rows[0].attempt == 1 and rows[0].payout.submission_token.endswith(":2:retry1")

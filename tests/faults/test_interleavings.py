@@ -25,7 +25,7 @@ from webapp.approvals.fingerprint import fingerprint_of
 from webapp.approvals.services import ApprovalRefused, approve
 from webapp.callbacks.signature import sign
 from webapp.extensions import db
-from webapp.models import Payout, PayoutStatus, Role, User
+from webapp.models import ApprovalLimit, Payout, PayoutStatus, Role, User
 from webapp.models.status import FINAL_STATUSES
 from webapp.payout_core.create import PayoutDraft, submit_payout
 from webapp.payout_core.gateway import provider_client
@@ -63,6 +63,9 @@ class PayoutInterleavings(RuleBasedStateMachine):
         user = User(username=name, password_hash="x")
         user.set_roles({role})
         db.session.add(user)
+        db.session.flush()
+        if role == Role.MANAGER:  # limits fail closed: an explicit "no limit"
+            db.session.add(ApprovalLimit(user_id=user.id, currency="*", max_amount=None))
         db.session.commit()
         return user.id
 

@@ -2,4 +2,7 @@
 
 from webapp.admin.routes import bp
 
-__all__ = ["bp"]
+# What other features may import: the approval limits (the approval policy reads them).
+PUBLIC_MODULES = ("limits",)
+
+__all__ = ["PUBLIC_MODULES", "bp"]

@@ -2,7 +2,8 @@
 
 from webapp.approvals.routes import bp
 
-# What other features may import: the approval limits and the payout fingerprint.
-PUBLIC_MODULES = ("services", "fingerprint")
+# What other features may import: the one approval policy and its facts, the approval
+# services and the payout fingerprint.
+PUBLIC_MODULES = ("services", "fingerprint", "policy", "facts")
 
 __all__ = ["PUBLIC_MODULES", "bp"]

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from webapp.approvals.advice import payout_approval_advice
 from webapp.approvals.bulk import (
     Review,
     Selected,
@@ -26,7 +27,7 @@ from webapp.approvals.fingerprint import fingerprint_of
 from webapp.approvals.queue import QueueFilters, filter_choices, totals, waiting_payouts
 from webapp.approvals.services import ApprovalRefused, approve, reject
 from webapp.auth.access import roles_required
-from webapp.auth.stepup import step_up_required, take_resume
+from webapp.auth.stepup import is_fresh, step_up_required, take_resume
 from webapp.htmx import redirect_to, render_page
 from webapp.models import Role
 from webapp.payout_core.duplicates import duplicate_flags
@@ -36,6 +37,8 @@ from webapp.query_args import int_arg
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 KEEP = ("payout", "reason")
+
+bp.add_app_template_global(payout_approval_advice, "payout_approval_advice")
 
 
 def _filters() -> QueueFilters:
@@ -65,7 +68,7 @@ def queue() -> str:
 def _approve_into(tally: Tally, payout_id: int, fingerprint: str) -> None:
     """Approve one payout and note how it ended (refusals by the rules are flashed)."""
     try:
-        outcome = approve(payout_id, current_user, fingerprint)
+        outcome = approve(payout_id, current_user, fingerprint, step_up_fresh=is_fresh())
     except ApprovalRefused as refused:
         flash(_("Payout %(id)s: %(reason)s", id=f"#{payout_id}", reason=str(refused)), "error")
         return

@@ -106,3 +106,11 @@ class ChangePasswordForm(FlaskForm):
     def __init__(self, *args: Any, username: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.policy_username = username
+
+
+class SetupPasswordForm(FlaskForm):
+    """The set-up link's form: the user's own new password, typed twice."""
+
+    password = PasswordField(_l("New password"), validators=[DataRequired(), StrongPassword()])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The passwords differ."))])

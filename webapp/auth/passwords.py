@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -36,6 +38,11 @@ PROBLEM_MESSAGES = {
 
 def hash_password(password: str) -> str:
     return HASHER.hash(password)
+
+
+def unusable_password_hash() -> str:
+    """A real hash of a random password nobody is told: every sign-in attempt fails."""
+    return hash_password(secrets.token_urlsafe(32))
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:

@@ -50,6 +50,7 @@ from webapp.auth.sessions import (
     end_session,
     start_session,
 )
+from webapp.auth.setup_routes import setup_account
 from webapp.auth.stepup import mark_fresh
 from webapp.auth.twofactor import (
     PURPOSE,
@@ -73,6 +74,7 @@ from webapp.models import User
 from webapp.models.base import utcnow
 
 bp = Blueprint("auth", __name__)
+bp.add_url_rule("/account/setup/<token>", view_func=setup_account, methods=["GET", "POST"])
 
 
 @bp.before_app_request
@@ -339,7 +341,7 @@ ENROL_KEY = "totp_enrol"  # the secret being enrolled, encrypted (the session co
 # What a manager or admin without a second factor may still open.
 OPEN_BEFORE_ENROLMENT = frozenset({
     "auth.twofactor_setup", "auth.logout", "auth.login", "auth.login_verify",
-    "main.set_language", "static",
+    "main.set_language", "static", "auth.setup_account",
 })
 
 

@@ -4,6 +4,11 @@ A retry never pays a row twice: a row whose payout the provider refused to creat
 for good, gets a new attempt (a new submission token, hence a new reference_id); a row whose
 payout still waits at the provider (processing was refused) is approved and sent again as is;
 a row a manager rejected on its own stays rejected.
+
+A retry sends money under no old approval: the batch goes back to awaiting approval (its
+version bumped, so earlier approvals and fingerprints no longer count) and the retried rows
+need a fresh approval by the one policy, from someone other than the uploader and the person
+who asked for the retry.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from webapp.batches.row_steps import mark_late_failures
 from webapp.batches.status import move_batch
 from webapp.extensions import db
 from webapp.models import Batch, BatchRow, BatchStatus, Payout, PayoutStatus, RowState, User
+from webapp.models.base import utcnow
 from webapp.models.batch import BATCH_FINISHED
 from webapp.models.status import RETRY_AS_NEW
 
@@ -70,12 +76,15 @@ def _retry_kind(row: BatchRow) -> str | None:
 
 
 def retry_failed(batch: Batch, user: User) -> int:
-    """Re-open the retryable failed rows and put the batch back to the job; the count."""
+    """Re-open the retryable failed rows and put the batch back in the approval queue; the
+    count of rows that wait for the fresh approval."""
     refresh_outcomes(batch)
     rows = retryable_rows(batch.id)
     if not rows:
         return 0
-    won = move_batch(batch.id, [B.DONE_WITH_FAILURES], B.APPROVED, finished_at=None)
+    won = move_batch(batch.id, [B.DONE_WITH_FAILURES], B.AWAITING_APPROVAL, finished_at=None,
+                     approved_by_id=None, approved_at=None, retried_by_id=user.id,
+                     retried_at=utcnow(), version=Batch.version + 1)
     if not won:
         db.session.rollback()
         return 0

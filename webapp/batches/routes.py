@@ -18,13 +18,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from webapp.approvals.facts import limit_advice
 from webapp.auth.access import roles_required
-from webapp.auth.stepup import step_up_required
+from webapp.auth.stepup import is_fresh, step_up_required
 from webapp.batches.approval import (
     BatchRefused,
     approve_batch,
     fingerprint_of,
-    needs_second_manager,
+    item_of,
     reject_batch,
 )
 from webapp.batches.columns import columns_for
@@ -227,7 +228,8 @@ def detail(batch_id: int) -> str:
     batch = visible_batch_or_404(current_user, batch_id)
     user = current_user._get_current_object()
     deciding = (batch.status == B.AWAITING_APPROVAL.value and user.has_role(Role.MANAGER)
-                and batch.created_by_id != user.id)
+                and user.id not in (batch.created_by_id, batch.retried_by_id))
+    item = item_of(batch) if deciding else None
     approvals = db.session.scalars(select(BatchApproval).where(
         BatchApproval.batch_id == batch.id, BatchApproval.batch_version == batch.version)).all()
     return render_page(
@@ -241,7 +243,8 @@ def detail(batch_id: int) -> str:
         progress=progress_of(batch.id), polling=batch.status in POLLING,
         own=batch.created_by_id == user.id, deciding=deciding, approvals=approvals,
         fingerprint=fingerprint_of(batch) if deciding else "",
-        second_needed=deciding and needs_second_manager(batch, user),
+        advice=limit_advice(item, user) if item else None,
+        advice_amount=item.amount if item else None,
         reupload=ReuploadForm(formdata=None),
         retryable=len(retryable_rows(batch.id)) if batch.status == B.DONE_WITH_FAILURES else 0,
     )
@@ -320,7 +323,7 @@ def submit(batch_id: int) -> Response:
 def approve(batch_id: int) -> Response:
     try:
         outcome = approve_batch(batch_id, current_user._get_current_object(),
-                                request.form.get("fingerprint", ""))
+                                request.form.get("fingerprint", ""), step_up_fresh=is_fresh())
     except BatchRefused as refused:
         flash(str(refused), "error")
     else:
@@ -328,8 +331,8 @@ def approve(batch_id: int) -> Response:
             run_batch_task(batch_id)
             flash(_("Batch approved. Its payouts are being created and sent."), "success")
         else:
-            flash(_("Your approval is recorded. The total is above your limit: "
-                    "a second manager must approve too."), "warning")
+            flash(_("Your approval is recorded. The total is above your limit: a manager "
+                    "whose own limit covers it must approve too."), "warning")
     return _back(batch_id)
 
 
@@ -353,8 +356,8 @@ def retry(batch_id: int) -> Response:
     batch = visible_batch_or_404(current_user, batch_id)
     count = retry_failed(batch, current_user._get_current_object())
     if count:
-        run_batch_task(batch_id)
-        flash(_("%(num)s failed rows are being tried again.", num=count), "success")
+        flash(_("%(num)s failed rows wait for a fresh approval by a manager other than you "
+                "and the uploader.", num=count), "success")
     else:
         flash(_("There is no failed row to try again."), "error")
     return _back(batch_id)

@@ -116,8 +116,11 @@ def approve_for_batch(payout: Payout, batch: Batch) -> bool:
                 process_requested_at=utcnow()):
         db.session.rollback()
         return False
-    db.session.add(PayoutApproval(payout_id=payout.id, user_id=approver_id,
-                                  payout_version=payout.version))
+    earlier = db.session.scalar(select(PayoutApproval).where(
+        PayoutApproval.payout_id == payout.id, PayoutApproval.user_id == approver_id))
+    if earlier is None:  # a retried row approved by the same manager as the first run
+        db.session.add(PayoutApproval(payout_id=payout.id, user_id=approver_id,
+                                      payout_version=payout.version))
     add_event(payout, "approved_in_batch", actor_id=approver_id,
               status_from=S.AWAITING_APPROVAL.value, status_to=S.APPROVED.value,
               batch_id=batch.id)

@@ -15,10 +15,12 @@ from webapp.models.batch import (
 from webapp.models.callback import CallbackLog
 from webapp.models.payout import Payout, PayoutEvent
 from webapp.models.security import (
+    AccountChange,
     BackupCode,
     ChangeKind,
     ChangeStatus,
     PendingChange,
+    SetupLink,
     UserSession,
 )
 from webapp.models.status import (
@@ -34,6 +36,7 @@ __all__ = [
     "BATCH_TRANSITIONS",
     "FINAL_STATUSES",
     "TRANSITIONS",
+    "AccountChange",
     "ApprovalLimit",
     "AuditEvent",
     "BackupCode",
@@ -53,6 +56,7 @@ __all__ = [
     "PendingChange",
     "Role",
     "RowState",
+    "SetupLink",
     "User",
     "UserRole",
     "UserSession",

@@ -44,7 +44,8 @@ BATCH_TRANSITIONS: dict[BatchStatus, frozenset[BatchStatus]] = {
     B.RUNNING: frozenset({B.DONE, B.DONE_WITH_FAILURES}),
     # A payout the provider failed after the job finished makes a done batch one with failures.
     B.DONE: frozenset({B.DONE_WITH_FAILURES}),
-    B.DONE_WITH_FAILURES: frozenset({B.APPROVED}),  # failed rows are tried again
+    # Failed rows are tried again only after a fresh approval of the retried rows.
+    B.DONE_WITH_FAILURES: frozenset({B.AWAITING_APPROVAL}),
     B.REJECTED: frozenset(),
 }
 # The job works on these (the progress fragment polls while a batch is in one).
@@ -114,6 +115,9 @@ class Batch(db.Model):
     rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rejection_reason: Mapped[str | None] = mapped_column(String(1024))
+    # Who asked to retry the failed rows (the retry waits for a fresh approval, not by them).
+    retried_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    retried_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped on every re-upload; approvals and fingerprints are bound to it.
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The running job's lease: another runner may take over only after it expires.

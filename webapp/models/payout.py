@@ -57,6 +57,9 @@ class Payout(db.Model):
     description: Mapped[str | None] = mapped_column(String(1024))
 
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # "Send again" keeps the original creator above and names who resent it here; neither of
+    # them may approve the copy.
+    resent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow

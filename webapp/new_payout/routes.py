@@ -16,7 +16,7 @@ import logging
 import uuid
 from decimal import Decimal
 
-from flask import Blueprint, make_response, request, url_for
+from flask import Blueprint, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -26,6 +26,8 @@ from wtforms.validators import UUID, Optional
 from webapp.audit import record
 from webapp.auth.access import roles_required
 from webapp.extensions import db
+from webapp.form_tokens import belongs_to
+from webapp.form_tokens import issue as issue_token
 from webapp.htmx import is_partial_request, redirect_to, render_page
 from webapp.models import Payout, Role
 from webapp.new_payout.forms import PayoutFormBase, StartForm, build_payout_form
@@ -57,7 +59,7 @@ def _new_form(page: NewPayoutPage) -> PayoutFormBase:
     form_class = build_payout_form(page.chosen.service, language())
     return form_class(formdata=None, data={
         "currency": page.start.currency.data, "amount": page.start.amount.data,
-        "service": page.chosen.service.code, "submission_token": str(uuid.uuid4()),
+        "service": page.chosen.service.code, "submission_token": issue_token(current_user.id),
     })
 
 
@@ -80,7 +82,18 @@ def new() -> str:
 
 
 def _already_submitted(token: str | None) -> Payout | None:
-    return payout_for_submission(token) if token else None
+    """The payout this user's form already produced (a second click, a reload)."""
+    payout = payout_for_submission(token) if token else None
+    mine = payout is not None and current_user.id in (payout.created_by_id, payout.resent_by_id)
+    return payout if mine else None
+
+
+def _refuse_foreign_token(token: str) -> Response:
+    """A token issued to someone else: refused, audited, nothing stored or sent."""
+    record("payout.submission_token_refused", details={"token": token[:64]})
+    db.session.commit()
+    flash(_("This form was opened by another user. Open New payout again."), "error")
+    return redirect_to(url_for("new_payout.new"))
 
 
 def _shown_amount(target: SubmitTargetForm) -> Decimal | None:
@@ -103,6 +116,9 @@ def create() -> str | Response:
     target = SubmitTargetForm(formdata=request.form)
     target.currency.choices = payout_currencies()
     target.validate()
+    token = target.submission_token.data
+    if token and not target.submission_token.errors and not belongs_to(token, current_user.id):
+        return _refuse_foreign_token(token)
     existing = None if target.submission_token.errors else _already_submitted(
         target.submission_token.data)
     if existing is not None:  # a second click or a reload: the payout already exists
@@ -187,7 +203,8 @@ def _create(page: NewPayoutPage, form: PayoutFormBase, draft: PayoutDraft) -> st
         form.apply_provider_errors(outcome.field_errors)
     else:
         form.form_errors.append(_("The payout could not be created. Please try again."))
-    form.submission_token.data = str(uuid.uuid4())  # the provider created nothing: a new attempt
+    # The provider created nothing: a new attempt.
+    form.submission_token.data = issue_token(current_user.id)
     page.failed = True
     return _render_submit(page, retry=True)
 

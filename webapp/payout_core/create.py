@@ -49,6 +49,8 @@ class PayoutDraft:
     description: str | None = None
     duplicate_of: tuple[int, ...] = ()  # earlier payouts it repeats, confirmed by the creator
     duplicate_reason: str | None = None
+    # "Send again": the person who resent a refused payout (the creator stays the original's).
+    resent_by_id: int | None = None
 
 
 @dataclass
@@ -90,6 +92,7 @@ def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False
         description=mask_optional(draft.description or None),
         created_by_id=creator.id,
         attempts=1 if sending else 0,
+        resent_by_id=draft.resent_by_id,
     )
     db.session.add(payout)
     try:

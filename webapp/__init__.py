@@ -54,6 +54,8 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
         _trust_proxies(app, app.config["PROXY_HOPS"])
 
     from webapp import (
+        db_retry,
+        degraded,
         extensions,
         formatting,
         htmx,
@@ -67,6 +69,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
     observability.init_app(app)  # first: request ids and log handlers for everything after
 
     extensions.db.init_app(app)
+    db_retry.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
@@ -77,6 +80,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     extensions.limiter.init_app(app)
+    degraded.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
     navigation.init_app(app)

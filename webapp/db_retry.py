@@ -15,23 +15,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, g, has_request_context, render_template
+from flask import Flask, Response, render_template
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from webapp.extensions import db
+from webapp.observability.context import forget_side_effects, note_side_effect, side_effect
 
 log = logging.getLogger(__name__)
-FLAG = "_desk_side_effects"
-
-
-def note_side_effect(kind: str) -> None:
-    """Something a retry would repeat happened in this request (a commit, a provider call)."""
-    if has_request_context():
-        setattr(g, FLAG, kind)
-
-
 def _after_commit(_session: Session) -> None:
     note_side_effect("commit")
 
@@ -40,7 +32,7 @@ def is_retryable(error: BaseException) -> bool:
     """A lost connection (SQLAlchemy has invalidated it), and nothing done that a rerun would
     repeat."""
     return (isinstance(error, DBAPIError) and error.connection_invalidated
-            and getattr(g, FLAG, None) is None)
+            and side_effect() is None)
 
 
 def is_disconnect(error: BaseException) -> bool:
@@ -78,7 +70,7 @@ def init_app(app: Flask) -> None:
     run_once = app.full_dispatch_request
 
     def full_dispatch_request() -> Any:
-        setattr(g, FLAG, None)
+        forget_side_effects()
         try:
             return run_once()
         except DBAPIError as error:
@@ -95,7 +87,7 @@ def init_app(app: Flask) -> None:
                     if not is_disconnect(again):
                         raise
             log.warning("database connection lost after the request had %s; answering 503",
-                        getattr(g, FLAG, None) or "failed twice")
+                        side_effect() or "failed twice")
             return app.finalize_request(interrupted_page())
 
     app.full_dispatch_request = full_dispatch_request  # type: ignore[method-assign]

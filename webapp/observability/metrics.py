@@ -101,7 +101,7 @@ def metrics_for(app: Flask) -> DeskMetrics | None:
 def observe_provider_call(method: str, path: str, seconds: float, error: Exception | None
                           ) -> None:
     """Called by the provider transport after every attempt (see webapp/provider/http.py)."""
-    from webapp.db_retry import note_side_effect
+    from webapp.observability.context import note_side_effect
 
     note_side_effect("provider call")  # a request that called the provider is never rerun
     if not has_app_context():

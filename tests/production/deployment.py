@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "deploy.md"
 CHECKOUT = "/srv/payouts-desk"
 BLOCK = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```", re.S | re.M)
+TEST_CONNECTION = "deployment-test"  # the test's own look-ups: never killed by the chaos test
 # What a shared test machine cannot take as written; everything else comes from the guide.
 LOCAL_ONLY = {"WEB_CONCURRENCY": "2"}
 
@@ -186,11 +187,12 @@ class Deployment:
         requests.post(f"{self.sandbox_url}{path}", json=body, timeout=5).raise_for_status()
 
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
-        with psycopg.connect(self.database_url) as connection:
+        with psycopg.connect(self.database_url, application_name=TEST_CONNECTION) as connection:
             return list(connection.execute(query, params).fetchall())
 
     def sql_write(self, query: str, *params: Any) -> None:
-        with psycopg.connect(self.database_url, autocommit=True) as connection:
+        with psycopg.connect(self.database_url, autocommit=True,
+                             application_name=TEST_CONNECTION) as connection:
             connection.execute(query, params)
 
     def python(self, script: str, *args: str, timeout: float = 120) -> str:

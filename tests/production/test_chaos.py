@@ -20,7 +20,14 @@ import psycopg
 import pytest
 import requests
 
-from tests.production.deployment import SIGKILL, SIGTERM, Deployment, TlsBrowser, deployed
+from tests.production.deployment import (
+    SIGKILL,
+    SIGTERM,
+    TEST_CONNECTION,
+    Deployment,
+    TlsBrowser,
+    deployed,
+)
 from tests.production.test_deploy_guide import HIDDEN, approve, create_payout
 
 pytestmark = pytest.mark.chaos
@@ -208,8 +215,9 @@ def test_redis_killed_during_sign_ins_callbacks_and_a_batch_approval(chaos: Depl
 def kill_backends(deployment: Deployment) -> int:
     with psycopg.connect(deployment.database_url, autocommit=True) as admin:
         return len(admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall())
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+            "current_database() AND pid <> pg_backend_pid() AND application_name <> %s",
+            (TEST_CONNECTION,)).fetchall())
 
 
 def test_postgresql_backends_killed_mid_traffic(chaos: Deployment) -> None:

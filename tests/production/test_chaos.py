@@ -223,8 +223,7 @@ def kill_backends(deployment: Deployment) -> int:
 def test_postgresql_backends_killed_mid_traffic(chaos: Deployment) -> None:
     codes = Codes()
     stop = threading.Event()
-    operator, manager = signed_in(chaos, "olga"), signed_in(chaos, "mia")
-    second = signed_in(chaos, "max")
+    operator = signed_in(chaos, "olga")
     created: list[int] = []  # the creates that answered with their payout
 
     def browse() -> None:
@@ -272,6 +271,9 @@ def test_postgresql_backends_killed_mid_traffic(chaos: Deployment) -> None:
         "SELECT id FROM payouts WHERE status NOT IN ('processed')")]
     wait_until(lambda: all(s_ == "awaiting_approval" for s_ in statuses(
         chaos, waiting).values()), 120, "interrupted creates resolved by the worker")
+    # Managers sign in now: approving needs a recent sign-in (step-up), and the wait above
+    # can outlast it on a loaded machine.
+    manager, second = signed_in(chaos, "mia"), signed_in(chaos, "max")
     for payout_id in waiting:
         codes.add("approve", approve_as_a_person(chaos, manager, payout_id, second))
     assert set(codes.seen.get("approve", [303])) == {303}, codes.seen

@@ -57,6 +57,8 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
 
     from webapp import (
         catalogs,
+        db_retry,
+        degraded,
         extensions,
         formatting,
         htmx,
@@ -73,6 +75,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
 
     extensions.db.init_app(app)
     sqlite_tuning.init_app(app)
+    db_retry.init_app(app)
     migrations_cli.init_app(app)  # `flask db`: Flask-Migrate loads when the command runs
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
@@ -84,6 +87,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
         default_translation_directories=str(catalogs.catalog_directory(app)),
     )
     extensions.limiter.init_app(app)
+    degraded.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
     navigation.init_app(app)

@@ -19,6 +19,7 @@ from flask import current_app
 from huey import crontab
 from sqlalchemy import or_, select, update
 
+from webapp import shutdown
 from webapp.audit import record
 from webapp.batches.retry import refresh_finished_batches
 from webapp.batches.row_steps import settle_row, start_row
@@ -97,6 +98,8 @@ def run_batch(batch_id: int) -> str:
     batch = db.session.get(Batch, batch_id, populate_existing=True)
     assert batch is not None and batch.approved_by_id is not None
     for row_id in _open_rows(batch_id, RowState.PENDING.value):
+        if shutdown.requested():
+            return hand_back(batch_id)
         limiter.wait()
         _heartbeat(batch_id)
         start_row(batch, row_id)
@@ -108,6 +111,16 @@ def run_batch(batch_id: int) -> str:
             recover_payout(row.payout_id)
             settle_row(batch, row_id)
     return finish(batch_id)
+
+
+def hand_back(batch_id: int) -> str:
+    """The worker is stopping: release the lease so the next runner resumes at once, instead
+    of waiting for the lease to run out."""
+    db.session.execute(update(Batch).where(Batch.id == batch_id).values(lease_until=None)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    log.info("worker stopping: batch %s handed back", batch_id)
+    return "handed_back"
 
 
 def finish(batch_id: int) -> str:

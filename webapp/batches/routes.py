@@ -53,6 +53,7 @@ from webapp.batches.services import (
     visible_batch_or_404,
     visible_batches,
 )
+from webapp.degraded import enqueue_or_defer
 from webapp.downloads import attachment
 from webapp.extensions import db
 from webapp.htmx import redirect_to, render_page
@@ -328,7 +329,9 @@ def approve(batch_id: int) -> Response:
         flash(str(refused), "error")
     else:
         if outcome.fully_approved:
-            run_batch_task(batch_id)
+            # The approval is committed; an approved batch is resumed by the worker's sweep
+            # if the queue is away right now.
+            enqueue_or_defer(run_batch_task, batch_id, sweep="batch resume sweep")
             flash(_("Batch approved. Its payouts are being created and sent."), "success")
         else:
             flash(_("Your approval is recorded. The total is above your limit: a manager "

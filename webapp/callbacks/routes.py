@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, request
 
 from webapp.callbacks.services import UnreadableCallback, accept, apply_callback_task
 from webapp.callbacks.signature import is_valid
+from webapp.degraded import enqueue_or_defer
 from webapp.extensions import csrf, limiter
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
@@ -52,5 +53,6 @@ def paymega() -> Response:
         log.warning("signed callback not readable: %s", exc)
         return Response("unreadable", status=400, mimetype="text/plain")
     if accepted.log_id is not None and accepted.outcome == "received":
-        apply_callback_task(accepted.log_id)
+        # Stored already: if the queue is away, the worker's sweep applies it later.
+        enqueue_or_defer(apply_callback_task, accepted.log_id, sweep="waiting callbacks sweep")
     return Response(accepted.outcome, status=200, mimetype="text/plain")

@@ -36,7 +36,8 @@ MEASURE_JS = """() => {
   };
   const out = [], scrolling = [], squeezed = [];
   const name = el => el.tagName + (el.id ? '#' + el.id : '') +
-    (el.className && typeof el.className === 'string' ? '.' + el.className.trim().replace(/\\s+/g, '.') : '');
+    (typeof el.className === 'string' && el.className
+      ? '.' + el.className.trim().replace(/\\s+/g, '.') : '');
   for (const el of document.querySelectorAll('body *')) {
     const style = getComputedStyle(el);
     if (style.display === 'none' || style.visibility === 'hidden') continue;
@@ -46,7 +47,8 @@ MEASURE_JS = """() => {
     if (box.right > width + 1 || box.left < -1) out.push(name(el));
     if (['auto', 'scroll'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1)
       scrolling.push(name(el));
-    const text = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim();
+    const text = [...el.childNodes].filter(n => n.nodeType === 3)
+      .map(n => n.textContent).join('').trim();
     const em = parseFloat(style.fontSize) || 16;
     const line = parseFloat(style.lineHeight) || em * 1.45;
     if (text.length >= 8 && box.width < 4 * em && box.height > 3 * line)

@@ -98,11 +98,13 @@ def watch_new_payout_requests(page: Page) -> list[str]:
 def test_arrowing_through_services_never_replaces_the_form(page: Page, make_user,
                                                            sandbox) -> None:
     """A form already filled in stays as it is while the keyboard arrows through the other
-    services; only Continue swaps it, and focus then lands on the new form's first field."""
+    services; only Continue swaps it, and focus then lands on the new form's first field to
+    fill (the recipient's first; the amount above it is already given)."""
     make_user("olga", Role.OPERATOR)
     log_in(page, "olga")
     page.goto("/payouts/new")
     choose_test_service(page)
+    page.wait_for_load_state("networkidle")
     expect(page.locator("#field__account")).to_be_focused()
     page.keyboard.type("987654")
     page.locator("input[type=radio][value=test_usd]").focus()
@@ -113,7 +115,7 @@ def test_arrowing_through_services_never_replaces_the_form(page: Page, make_user
     for key in ["ArrowDown"] * (radios.count() + 1) + ["ArrowUp"] * (radios.count() + 1):
         page.keyboard.press(key)
         visited.add(page.evaluate("document.activeElement.value"))
-        assert page.evaluate("document.activeElement.name") == "service"
+        assert page.evaluate("document.activeElement.name") == "service", (key, visited, asked)
     page.wait_for_timeout(500)
     assert len(visited) >= 2, visited
     assert asked == [], f"arrowing loaded {asked}"
@@ -122,5 +124,7 @@ def test_arrowing_through_services_never_replaces_the_form(page: Page, make_user
     chosen = page.evaluate("document.activeElement.value")
     page.keyboard.press("Enter")
     expect(page.locator("#payout-form input[name=service]")).to_have_value(chosen)
-    expect(page.locator("#payout-form input:not([type=hidden])").first).to_be_focused()
+    # The first field still to fill: the recipient's first (the amount is already given).
+    first_field = "#payout-form fieldset :is(input:not([type=hidden]), select, textarea)"
+    expect(page.locator(first_field).first).to_be_focused()
 

@@ -56,6 +56,6 @@ def test_the_demo_starts_with_users_sandbox_and_worker(tmp_path: Path) -> None:
         os.killpg(process.pid, signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
     assert "Demo users" in output
-    for name in ("operator", "manager", "admin", "auditor"):
+    for name in ("operator", "manager", "admin", "admin2", "auditor"):
         assert f"  {name} " in output
     assert "sync_pass_task" in output  # the background worker started beside the web app

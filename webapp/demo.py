@@ -22,6 +22,8 @@ DEMO_USERS = (
     ("manager", "silent-harbour-63", ["manager"]),
     ("manager2", "velvet-compass-74", ["manager"]),
     ("admin", "granite-meadow-85", ["admin"]),
+    # A second admin, so a manager or admin grant asked by one can be confirmed by the other.
+    ("admin2", "marble-orchard-17", ["admin"]),
     ("auditor", "paper-lighthouse-96", ["auditor"]),
 )
 

@@ -60,6 +60,7 @@ EXPECTED: dict[str, Expected] = {
     "auth.login": public(),  # signed in: a redirect to the dashboard
     "auth.logout": only(*EVERYONE),
     "auth.profile": only(*EVERYONE),
+    "auth.waiting_for_role": only(*EVERYONE),  # with a role: a redirect to the dashboard
     "auth.save_preferences": only(*EVERYONE),
     "auth.change_password": only(*EVERYONE),
     "auth.login_verify": only(*EVERYONE),  # anonymous without a password step: to /login

@@ -32,7 +32,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext, refresh
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from webapp.audit import record, user_target
@@ -66,6 +66,7 @@ from webapp.auth.twofactor import (
     verify_totp,
 )
 from webapp.auth.twofactor_forms import ButtonForm, SecondFactorForm, TotpCodeForm
+from webapp.auth.waiting_role import active_admins, waiting_grants
 from webapp.crypto import decrypt_text, encrypt_text
 from webapp.extensions import db, limiter
 from webapp.htmx import redirect_to
@@ -259,6 +260,17 @@ def _forms(user: User) -> tuple[PreferencesForm, ChangePasswordForm]:
 def _page(prefs: PreferencesForm, password: ChangePasswordForm, status: int = 200
           ) -> tuple[str, int]:
     return render_template("auth/profile.html", prefs=prefs, password=password), status
+
+
+@bp.route("/waiting-for-role", methods=["GET"])
+@login_required
+def waiting_for_role() -> str | Response:
+    """Signed in, no role yet: which grant waits and which admins may confirm it."""
+    user = _me()
+    if user.roles:
+        return redirect(url_for("main.dashboard"))
+    return render_template("auth/waiting_for_role.html", grants=waiting_grants(user),
+                           admins=active_admins())
 
 
 @bp.route("/profile", methods=["GET"])

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
+from webapp.lazy_text import lazy_gettext as _l
 
 RELATIONSHIP_WINDOW = timedelta(days=30)
 

@@ -90,6 +90,8 @@ class Demo:
         assert self.process is not None
         os.killpg(self.process.pid, signal.SIGINT)
         self.process.wait(timeout=STOP_SECONDS)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
         deadline = time.monotonic() + STOP_SECONDS
         while _session_members(self.process.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -155,7 +157,10 @@ def test_make_run_serves_through_gunicorn_and_prints_what_to_try(demo: Demo) -> 
     assert "demo code manager" in output
     keys = dict(re.findall(r"(manager2?|admin2?) ([A-Z2-7]{32})", output))
     assert set(keys) == {"manager", "manager2", "admin", "admin2"}
-    assert "sync_pass_task" in output  # the background worker started beside the web app
+    deadline = time.monotonic() + START_SECONDS
+    while "sync_pass_task" not in demo.output:  # the background worker runs beside the web app
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
 
 
 def test_the_desk_shows_demo_payouts_in_several_states(demo: Demo) -> None:

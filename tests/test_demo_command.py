@@ -166,7 +166,7 @@ def test_make_run_serves_through_gunicorn_and_prints_what_to_try(demo: Demo) -> 
 def test_the_desk_shows_demo_payouts_in_several_states(demo: Demo) -> None:
     auditor = _sign_in(demo, "auditor")
     listing = auditor.get(f"{demo.url}/payouts/", timeout=30).text
-    for label in ("Awaiting approval", "Processed", "Failed", "Rejected"):
+    for label in ("Awaiting approval", "Paid", "Failed", "Rejected", "Processing"):
         assert label in listing, label
     dashboard = auditor.get(f"{demo.url}/", timeout=30)
     assert dashboard.status_code == 200
@@ -209,10 +209,10 @@ def test_a_demo_manager_signs_in_with_demo_code_and_approves_to_a_final_status(
         status = manager.get(f"{detail_url}/status", timeout=30)
         if status.status_code == 404:  # no status fragment: read the whole page
             status = manager.get(detail_url, timeout=30)
-        if "Processed" in status.text:
+        if ">Paid<" in status.text:
             break
         time.sleep(1)
-    assert "Processed" in status.text
+    assert ">Paid<" in status.text
     print(f"sign in, code, approve -> processed: {time.monotonic() - began:.1f} s")
 
 

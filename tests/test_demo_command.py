@@ -171,7 +171,7 @@ def test_the_desk_shows_demo_payouts_in_several_states(demo: Demo) -> None:
     dashboard = auditor.get(f"{demo.url}/", timeout=30)
     assert dashboard.status_code == 200
     batches = auditor.get(f"{demo.url}/batches/", timeout=30).text
-    assert "Affiliate payouts week 47" in batches and "Courier payouts" in batches
+    assert "affiliate-payouts-week-47.csv" in batches and "courier-payouts.csv" in batches
     assert re.search(r"Demo data: 3\d payouts", demo.output)
 
 

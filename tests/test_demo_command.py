@@ -101,10 +101,11 @@ class Demo:
         with sqlite3.connect(self.clone / "instance" / "payouts.sqlite") as db:
             return int(db.execute("select count(*) from payouts").fetchone()[0])
 
-    def flask(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {**self.env(), "APP_MODE": "demo"}
-        return subprocess.run([".venv/bin/flask", "--app", "wsgi", *args], cwd=self.clone,
-                              env=env, text=True, capture_output=True, timeout=120, check=False)
+    def code(self, username: str) -> subprocess.CompletedProcess[str]:
+        """What the demo prints to get a code: `make code USER=…` in the clone."""
+        return subprocess.run(["make", "-s", "-o", ".venv/.installed", "code",
+                               f"USER={username}"], cwd=self.clone, env=self.env(), text=True,
+                              capture_output=True, timeout=120, check=False)
 
 
 def _session_members(session_id: int) -> list[str]:
@@ -154,7 +155,7 @@ def test_make_run_serves_through_gunicorn_and_prints_what_to_try(demo: Demo) -> 
         assert f"  {user.username:<10} {user.password}" in output
     assert "Sign in as operator and create a payout" in output
     assert "sign in as manager" in output
-    assert "demo code manager" in output
+    assert "make code USER=manager" in output
     keys = dict(re.findall(r"(manager2?|admin2?) ([A-Z2-7]{32})", output))
     assert set(keys) == {"manager", "manager2", "admin", "admin2"}
     deadline = time.monotonic() + START_SECONDS
@@ -182,14 +183,14 @@ def test_the_sign_in_page_says_where_the_demo_code_comes_from(demo: Demo) -> Non
         "csrf_token": _token(page.text), "username": "manager",
         "password": PASSWORDS["manager"]})
     verify = session.get(f"{demo.url}/login/verify", timeout=30).text
-    assert "demo code manager" in verify
+    assert "make code USER=manager" in verify
 
 
 def test_a_demo_manager_signs_in_with_demo_code_and_approves_to_a_final_status(
         demo: Demo) -> None:
     began = time.monotonic()
     manager = _sign_in(demo, "manager")
-    code = demo.flask("demo", "code", "manager")
+    code = demo.code("manager")
     assert code.returncode == 0, code.stderr
     page = manager.get(f"{demo.url}/login/verify", timeout=30)
     signed_in = manager.post(f"{demo.url}/login/verify", timeout=30, data={

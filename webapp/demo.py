@@ -23,7 +23,7 @@ from webapp.demo_data.people import DEMO_USERS
 ROOT = Path(__file__).resolve().parent.parent
 WEB_PORT = int(os.environ.get("PORT", "5000"))
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "5001"))
-CODE_COMMAND = "APP_MODE=demo .venv/bin/flask --app wsgi demo code"
+CODE_COMMAND = "make code USER="
 STOP_SECONDS = 10.0
 
 
@@ -77,7 +77,7 @@ def _welcome(env: dict[str, str], setup_output: str, seconds: float, debug: bool
         *[f"  {u.username:<10} {u.password:<22} {', '.join(u.roles)}" for u in DEMO_USERS],
         "Managers and admins sign in with a second factor, already set up: no phone needed.",
         "Their six-digit code, from this folder in another terminal:",
-        f"  {CODE_COMMAND} manager",
+        f"  {CODE_COMMAND}manager   (that is: APP_MODE=demo flask --app wsgi demo code manager)",
         "(Or add a key to an authenticator app: "
         + ", ".join(f"{name} {secret}" for name, secret in keys) + ")",
         "Try first:",

@@ -25,6 +25,8 @@ WEB_PORT = int(os.environ.get("PORT", "5000"))
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "5001"))
 CODE_COMMAND = "make code USER="
 STOP_SECONDS = 10.0
+# The sandbox's invoices, kept beside the demo database so a restart still knows them.
+STATE_FILE = ROOT / "instance" / "sandbox-invoices.json"
 
 
 def _env() -> dict[str, str]:
@@ -116,7 +118,8 @@ def run(debug: bool = False) -> int:
     try:
         if env["PAYMEGA_API_URL"] == f"http://127.0.0.1:{SANDBOX_PORT}":
             sandbox = subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "webapp.sandbox", "--port", str(SANDBOX_PORT)],
+                [sys.executable, "-m", "webapp.sandbox", "--port", str(SANDBOX_PORT),
+                 "--state-file", env.get("SANDBOX_STATE_FILE", str(STATE_FILE))],
                 env=env, cwd=ROOT)
             children.append(sandbox)
             if not _wait_for_port(SANDBOX_PORT, 60, sandbox):

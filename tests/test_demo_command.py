@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 import requests
 from flask import Flask
+from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.browser.steps import choose_test_service, submit_payout_form
 from webapp.auth import twofactor
 from webapp.demo_data.accounts import current_code, enrol_second_factor
 from webapp.demo_data.people import DEMO_USERS
@@ -30,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORDS = {u.username: u.password for u in DEMO_USERS}
 START_SECONDS = 240  # generous: the machine is shared; the start itself is measured and printed
 STOP_SECONDS = 30
+CHROMIUM = "/usr/bin/chromium"
 
 
 def _free_port() -> int:
@@ -221,6 +224,52 @@ def test_a_demo_manager_signs_in_with_demo_code_and_approves_to_a_final_status(
         demo: Demo) -> None:
     seconds = _approve_one_to_paid(demo, "manager")
     print(f"sign in, code, approve -> paid: {seconds:.1f} s")
+
+
+def _browser_sign_in(page: Page, demo: Demo, username: str) -> None:
+    """As the printed text says: the password, then (managers) the code from `make code`."""
+    page.goto(f"{demo.url}/login")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORDS[username])
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    code_input = page.locator("input[autocomplete=one-time-code]")
+    if code_input.count():
+        expect(page.get_by_text(f"make code USER={username}")).to_be_visible()
+        code = demo.code(username)
+        assert code.returncode == 0, code.stderr
+        code_input.fill(code.stdout.strip())
+        code_input.press("Enter")
+        page.wait_for_load_state()
+    assert "/login" not in page.url, page.url
+
+
+def test_a_newcomer_creates_approves_and_sees_it_paid_in_two_browsers(demo: Demo) -> None:
+    """The README's first try, in Chromium: operator creates, manager (another browser)
+    approves, the payout's page reaches Paid. The time it takes is printed."""
+    began = time.monotonic()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        operator = browser.new_context().new_page()
+        operator.set_default_timeout(60_000)
+        _browser_sign_in(operator, demo, "operator")
+        operator.goto(f"{demo.url}/payouts/new")
+        choose_test_service(operator, "42.00")
+        operator.locator("#payout-form #field__account").fill("7001001")
+        submit_payout_form(operator)
+        operator.wait_for_url(re.compile(r"/payouts/\d+$"))
+        detail_url = operator.url
+        manager = browser.new_context().new_page()  # another browser, as the text suggests
+        manager.set_default_timeout(60_000)
+        _browser_sign_in(manager, demo, "manager2")
+        manager.goto(detail_url)
+        manager.get_by_role("button", name="Approve and pay").click()
+        manager.wait_for_load_state()
+        operator.reload()
+        expect(operator.locator("[data-status=processed]").first).to_be_visible(timeout=120_000)
+        browser.close()
+    print(f"newcomer: operator creates, manager approves, paid: "
+          f"{time.monotonic() - began:.1f} s")
 
 
 def test_ctrl_c_stops_every_child_and_a_second_start_adds_nothing_and_still_pays(

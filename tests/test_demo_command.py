@@ -304,3 +304,13 @@ def test_the_printed_code_signs_in_even_right_after_one_was_used(
     second, _ = current_code(user)  # so `demo code` gives the next step's code
     assert second != first
     assert twofactor.verify_totp(user, second)
+
+
+def test_only_the_debug_option_serves_with_flask_development_server() -> None:
+    from webapp.demo import _web_command
+
+    assert _web_command(debug=False)[1:3] == ["-m", "gunicorn"]
+    assert "gunicorn.conf.py" in _web_command(debug=False)
+    assert _web_command(debug=True)[1:] == ["-m", "flask", "--app", "wsgi", "run", "--debug",
+                                            "--host", "127.0.0.1",
+                                            "--port", _web_command(True)[-1]]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from flask_migrate import upgrade
 
+from webapp import migrations_cli
 from webapp.auth.services import find_user
 from webapp.demo_data.accounts import current_code, ensure_demo_accounts
 from webapp.demo_data.seed import seed_demo_data
@@ -30,6 +30,9 @@ def _demo_mode_only() -> None:
 def setup(no_data: bool) -> None:
     """Migrate, create the demo accounts (second factor enrolled) and, once, the demo data."""
     _demo_mode_only()
+    migrations_cli.enable(current_app)
+    from flask_migrate import upgrade  # Alembic loads only for this command (migrations_cli)
+
     upgrade()
     keys = ensure_demo_accounts()
     if not no_data:

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import FrameType
@@ -25,6 +26,8 @@ WEB_PORT = int(os.environ.get("PORT", "5000"))
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "5001"))
 CODE_COMMAND = "make code USER="
 STOP_SECONDS = 10.0
+WORKER_START_SECONDS = 20.0
+WORKER_READY_LINE = b"sync_pass_task"  # the last line of the Huey consumer's start-up report
 # The sandbox's invoices, kept beside the demo database so a restart still knows them.
 STATE_FILE = ROOT / "instance" / "sandbox-invoices.json"
 
@@ -41,7 +44,7 @@ def _env() -> dict[str, str]:
     # gunicorn.conf.py reads these: loopback only, two workers, a quick stop.
     env.setdefault("GUNICORN_BIND", f"127.0.0.1:{WEB_PORT}")
     env.setdefault("WEB_CONCURRENCY", "2")
-    env.setdefault("GUNICORN_GRACEFUL_TIMEOUT", "5")
+    env.setdefault("GUNICORN_GRACEFUL_TIMEOUT", "3")
     return env
 
 
@@ -56,6 +59,23 @@ def _wait_for_port(port: int, seconds: float, watched: subprocess.Popen[bytes]) 
         except OSError:
             time.sleep(0.1)
     return False
+
+
+def _relay(worker: subprocess.Popen[bytes]) -> threading.Event:
+    """Pass the worker's output on; the event is set once its consumer has started."""
+    started = threading.Event()
+
+    def relay() -> None:
+        assert worker.stdout is not None
+        for line in iter(worker.stdout.readline, b""):
+            sys.stdout.buffer.write(line)
+            sys.stdout.flush()
+            if WORKER_READY_LINE in line:
+                started.set()
+        started.set()
+
+    threading.Thread(target=relay, name="worker-output", daemon=True).start()
+    return started
 
 
 def _web_command(debug: bool) -> list[str]:
@@ -85,7 +105,7 @@ def _welcome(env: dict[str, str], setup_output: str, seconds: float, debug: bool
         "Try first:",
         "  1. Sign in as operator and create a payout (New payout).",
         "  2. In another browser (or a private window) sign in as manager, with the code above,",
-        "     and approve it under Approvals; its page follows it to Processed.",
+        "     and approve it under Approvals; its page follows it to Paid.",
         "  3. Sign in as admin (and admin2, the second admin) to manage accounts; auditor reads.",
         "Ctrl-C stops everything.",
         "",
@@ -94,9 +114,11 @@ def _welcome(env: dict[str, str], setup_output: str, seconds: float, debug: bool
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    """SIGINT is gunicorn's (and Flask's) quick stop; SIGTERM the worker's and the sandbox's."""
     for child in children:
         if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
+            quick = list(child.args)[2:3] in (["gunicorn"], ["flask"])
+            child.send_signal(signal.SIGINT if quick else signal.SIGTERM)
     deadline = time.monotonic() + STOP_SECONDS
     for child in children:
         try:
@@ -131,13 +153,17 @@ def run(debug: bool = False) -> int:
         if setup.returncode != 0:
             print(setup.stdout + "\nSetting the demo up failed (see above).", file=sys.stderr)
             return 1
-        children.append(subprocess.Popen(
-            [sys.executable, "-m", "webapp.worker"], env=env, cwd=ROOT))
+        worker = subprocess.Popen(  # its lines are passed on; see _relay
+            [sys.executable, "-m", "webapp.worker"], env=env, cwd=ROOT,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        children.append(worker)
+        worker_ready = _relay(worker)
         web = subprocess.Popen(_web_command(debug), env=env, cwd=ROOT)  # noqa: S603
         children.append(web)
         if not _wait_for_port(WEB_PORT, 90, web):
             print("The web app did not start.", file=sys.stderr)
             return 1
+        worker_ready.wait(WORKER_START_SECONDS)  # so its start-up lines come before the welcome
         print(_welcome(env, setup.stdout, time.monotonic() - started, debug), flush=True)
         while web.poll() is None:
             time.sleep(0.5)

@@ -91,8 +91,10 @@ class Demo:
         """Ctrl-C as a terminal sends it (to the whole foreground group); returns what is
         left of the session afterwards."""
         assert self.process is not None
+        began = time.monotonic()
         os.killpg(self.process.pid, signal.SIGINT)
         self.process.wait(timeout=STOP_SECONDS)
+        print(f"make run stopped {time.monotonic() - began:.1f} s after Ctrl-C")
         if self.process.stdout is not None:
             self.process.stdout.close()
         deadline = time.monotonic() + STOP_SECONDS

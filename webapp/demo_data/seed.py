@@ -36,7 +36,6 @@ from webapp.demo_data.plan import (
 )
 from webapp.extensions import db
 from webapp.models import AuditEvent, Batch, BatchRow, Payout, PayoutEvent, User
-from webapp.models.base import utcnow
 from webapp.payout_core.create import PayoutDraft, submit_payout
 from webapp.payout_core.prerequest import fetch_prerequest
 from webapp.payout_core.recovery import sync_payout
@@ -181,7 +180,6 @@ def seed_demo_data(sandbox_url: str) -> SeedReport | None:
         report.by_status[payout.status] = report.by_status.get(payout.status, 0) + 1
     report.payouts = sum(report.by_status.values())
     report.batches = 2
-    record(MARKER, actor=None, details={"payouts": report.payouts, "batches": report.batches,
-                                        "at": utcnow().isoformat()})
+    record(MARKER, actor=None, details={"count": report.payouts, "batches": report.batches})
     db.session.commit()
     return report

@@ -51,4 +51,8 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(observability_bp)
     app.cli.add_command(check)
+
+    from webapp.demo_data.cli import demo as demo_cli
+
+    app.cli.add_command(demo_cli)
     errors.init_app(app)

@@ -63,6 +63,9 @@ SENTENCES = {
     "batch.rejected": _l("%(actor)s rejected batch #%(id)s: %(reason)s"),
     "batch.retried": _l("%(actor)s sent %(rows)s failed rows of batch #%(id)s again."),
     "batch.finished": _l("Batch #%(id)s finished: %(status)s."),
+    "demo_second_factor_enrolled": _l(
+        "The demo set-up switched on two-factor sign-in for %(actor)s."),
+    "demo_data_seeded": _l("The demo set-up filled the desk with %(count)s demo payouts."),
 }
 # Names for the filter of the payout and batch actions (the rest are in webapp/audit.py and
 # webapp/auth/security_audit.py).
@@ -80,6 +83,8 @@ ACTION_LABELS.update({
     "batch.rejected": _l("Batch rejected"),
     "batch.retried": _l("Batch rows sent again"),
     "batch.finished": _l("Batch finished"),
+    "demo_second_factor_enrolled": _l("Demo: two-factor sign-in set up"),
+    "demo_data_seeded": _l("Demo: desk filled"),
 })
 PROCESS_ACCEPTED = _l("The provider accepted the request to pay payout #%(id)s.")
 PROCESS_REFUSED = _l("The provider did not accept the request to pay payout #%(id)s: %(why)s")

@@ -199,6 +199,7 @@ def login_verify() -> str | Response | tuple[str, int]:
         flash(_("Please sign in again."), "info")
         return redirect(url_for("auth.login"))
     user, next_url = pending
+    g.pending_username = user.username  # the demo's hint names the `demo code` to run
     form = SecondFactorForm()
     if not form.validate_on_submit():
         return render_template("auth/login_verify.html", form=form)

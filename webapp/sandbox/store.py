@@ -109,6 +109,7 @@ class SandboxState:
             # (the spec's own sample answer; processing is asynchronous).
             self.hold_created_seconds = 0.0
             self._seq = 0
+            self.revision = 0  # grows with every stored or changed invoice (persistence.py)
 
     # -- faults -------------------------------------------------------------------------------
     def inject(self, operation: str, fault: str, times: int = 1) -> None:
@@ -156,6 +157,7 @@ class SandboxState:
             self.invoices[invoice.id] = invoice
             self.by_reference[invoice.reference_id] = invoice.id
             self.counters["invoices_stored"][invoice.reference_id] += 1
+            self.revision += 1
             return replace(invoice), True
 
     def get(self, invoice_id: str) -> Invoice | None:
@@ -182,6 +184,7 @@ class SandboxState:
             for name, value in attrs.items():
                 setattr(invoice, name, value)
             invoice.touch()
+            self.revision += 1
             return replace(invoice)
 
     # -- callbacks ----------------------------------------------------------------------------

@@ -8,8 +8,9 @@
                    (the Paymega client)
 
 A layer imports only layers below it. A feature reaches another feature only through the
-modules that feature lists in `PUBLIC_MODULES` in its `__init__.py` (its blueprint `bp` is
-public too); everything else in a feature package is its own business.
+modules that feature lists in `PUBLIC_MODULES` in its `__init__.py`; its blueprint `bp` lives in
+its routes.py, which only blueprints.py imports. Everything else in a feature package is its
+own business.
 """
 
 from __future__ import annotations
@@ -113,3 +114,15 @@ def test_nothing_below_the_features_imports_a_feature() -> None:
     below = {*SHARED, "payout_core", "provider", "observability", "sandbox"}
     wrong = [str(e) for e in EDGES if part(e.importer) in below and part(e.imported) in FEATURES]
     assert wrong == []
+
+
+@pytest.mark.parametrize("feature", FEATURES)
+def test_a_feature_package_imports_nothing_when_it_is_imported(feature: str) -> None:
+    """Importing `webapp.<feature>.anything` runs the feature's `__init__.py` first. One that
+    imported its routes pulled in every feature those routes use, and a chain through two
+    such packages (admin → batches → approvals → admin) broke `flask --app wsgi` on a fresh
+    interpreter, although every module-level rule above held."""
+    tree = ast.parse((ROOT / "webapp" / feature / "__init__.py").read_text(encoding="utf-8"))
+    imports = [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
+    assert not [ast.unparse(node) for node in imports
+                if not (isinstance(node, ast.ImportFrom) and node.module == "__future__")]

@@ -1,8 +1,7 @@
 """Administration: users and roles (admins), the audit log (admins and auditors)."""
 
-from webapp.admin.routes import bp
 
 # What other features may import: the approval limits (the approval policy reads them).
 PUBLIC_MODULES = ("limits",)
 
-__all__ = ["PUBLIC_MODULES", "bp"]
+__all__ = ["PUBLIC_MODULES"]

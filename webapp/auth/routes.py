@@ -36,8 +36,8 @@ from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from webapp.audit import record, user_target
-from webapp.auth import throttle
-from webapp.auth.access import ANY_ROLE, roles_required
+from webapp.auth import security_audit, throttle
+from webapp.auth.access import ANY_ROLE, role_label, roles_required
 from webapp.auth.forms import ChangePasswordForm, LoginForm, PreferencesForm
 from webapp.auth.next_url import safe_next
 from webapp.auth.passwords import verify_password
@@ -465,3 +465,7 @@ def twofactor_disable() -> Response | tuple[str, int]:
     db.session.commit()
     flash(_("Two-factor sign-in is switched off."), "success")
     return redirect_to(url_for("auth.twofactor"))
+
+
+assert security_audit.SECURITY_ACTION_LABELS  # importing it adds the audit labels
+bp.add_app_template_global(role_label, "role_label")

@@ -40,6 +40,7 @@ from webapp.batches.files import (
 )
 from webapp.batches.forms import ReuploadForm, UploadForm
 from webapp.batches.jobs import run_batch_task
+from webapp.batches.labels import batch_status_label, row_state_label
 from webapp.batches.parsing import FileRejected
 from webapp.batches.retry import retry_failed, retryable_rows
 from webapp.batches.services import (
@@ -380,3 +381,8 @@ def failed_file(batch_id: int) -> Response:
     batch = visible_batch_or_404(current_user, batch_id)
     columns = columns_for(service_of(batch), batch.language)
     return attachment(failed_csv(batch.id, columns), CSV_TYPE, f"batch-{batch.id}-failed.csv")
+
+
+bp.add_app_template_global(awaiting_batches, "awaiting_batches")
+bp.add_app_template_global(batch_status_label, "batch_status_label")
+bp.add_app_template_global(row_state_label, "row_state_label")

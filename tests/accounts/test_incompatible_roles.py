@@ -53,10 +53,10 @@ def test_the_admin_pages_refuse_the_grant(admin_client: FlaskClient,
 
 def test_flask_check_names_old_accounts_that_hold_both(app: Flask,
                                                       make_user: Callable[..., User]) -> None:
-    assert check_role_conflicts()[0]
+    assert check_role_conflicts().ok
     make_user("eve", Role.ADMIN, Role.MANAGER)  # as a database from before the rule holds it
-    ok, message = check_role_conflicts()
-    assert not ok and "eve" in message
+    found = check_role_conflicts()
+    assert not found.ok and found.label == "FAIL" and "eve" in found.message
     assert roles_of("eve") == {Role.ADMIN, Role.MANAGER}  # reported, never dropped silently
 
 

@@ -25,7 +25,7 @@ def test_approve_then_limit_raised_then_approve_again(
     manager = client_for("max")
     first = manager.post(f"/approvals/{payout.id}/approve",
                          data={"fingerprint": fingerprint_of(payout)}, follow_redirects=True)
-    assert b"Your approval is recorded" in first.data
+    assert f"Your approval of #{payout.id} is recorded".encode() in first.data
     ada, root = login_as(Role.ADMIN, username="ada"), login_as(Role.ADMIN, username="root")
     ada.post(f"/admin/users/{max_.id}/limits",
              data={"limit-currency": "USD", "limit-max_amount": "100"})

@@ -64,7 +64,8 @@ def test_a_held_invoice_gets_one_process_call_and_the_page_says_processing(
     page = manager.get(f"/payouts/{payout.id}").get_data(as_text=True)
     assert 'data-status="processing"' in page
     assert not re.search(r"\b409\b", page) and "checking with provider" not in page.lower()
-    assert "The provider accepted the processing request" in page
+    assert 'data-kind="process_accepted"' in page
+    assert "Being paid by the provider; waiting for the result" in page
 
 
 def test_the_approval_flash_says_the_provider_is_processing(

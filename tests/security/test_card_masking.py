@@ -20,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.security.hostile_provider import good_service, prerequest_body, queue_answer
+from webapp.form_tokens import issue
 from webapp.models import User
 from webapp.observability.card_numbers import mask_cards
 from webapp.observability.redact import redact
@@ -110,6 +111,11 @@ SUBMIT = {"currency": "USD", "amount": "10.00", "service": "test_usd",
           "customer_name": "Rita"}
 
 
+def _olgas_token() -> str:
+    """A submission token issued to the operator who posts (tokens are bound to their user)."""
+    return issue(User.query.filter_by(username="olga").one().id)
+
+
 def _assert_no_secrets_back(answer) -> None:
     body = answer.get_data(as_text=True)
     assert answer.status_code == 200
@@ -124,7 +130,7 @@ def test_a_submit_refused_by_the_provider_gives_no_pan_back(
     queue_answer(sandbox, "prerequest", card_service_answer())
     queue_answer(sandbox, "create", {"errors": {"cvv": "Wrong code"}}, status=422)
     answer = operator_client.post("/payouts/new", data={
-        **SUBMIT, "submission_token": str(uuid.uuid4()), "action": "create"})
+        **SUBMIT, "submission_token": _olgas_token(), "action": "create"})
     _assert_no_secrets_back(answer)
     assert "Wrong code" in answer.get_data(as_text=True)
 
@@ -133,6 +139,6 @@ def test_a_submit_when_the_provider_is_silent_gives_no_pan_back(
         app: Flask, operator_client: FlaskClient, sandbox: SandboxServer) -> None:
     sandbox.state.inject("prerequest", "500_before", times=5)
     answer = operator_client.post("/payouts/new", data={
-        **SUBMIT, "submission_token": str(uuid.uuid4())})
+        **SUBMIT, "submission_token": _olgas_token(), "action": "create"})
     _assert_no_secrets_back(answer)
     assert 'name="amount" value="10.00"' in answer.get_data(as_text=True)  # the rest is kept

@@ -226,9 +226,12 @@ def test_a_second_puppet_does_not_walk_around_the_cooling_rule(
     single = sock.post(f"/approvals/{payout.id}/approve",
                        data={"fingerprint": fingerprint_of(payout)}, follow_redirects=True)
     assert b"In the last 30 days" in single.data
-    bulk = sock.post("/approvals/batch", data={
-        "action": "approve", "payout": [f"{payout.id}:{fingerprint_of(payout)}"]},
-        follow_redirects=True)
+    selection = f"{payout.id}:{fingerprint_of(payout)}"
+    review = sock.post("/approvals/review", data={"payout": selection}).get_data(as_text=True)
+    token = re.search(r'name="confirm" value="([^"]+)"', review)
+    assert token, review[-1500:]
+    bulk = sock.post("/approvals/approve", data={"payout": selection, "confirm": token.group(1)},
+                     follow_redirects=True)
     assert b"In the last 30 days" in bulk.data
     whole = sock.post(f"/batches/{batch.id}/approve",
                       data={"fingerprint": batch_fingerprint(batch)}, follow_redirects=True)

@@ -177,7 +177,7 @@ def test_the_desk_shows_demo_payouts_in_several_states(demo: Demo) -> None:
     dashboard = auditor.get(f"{demo.url}/", timeout=30)
     assert dashboard.status_code == 200
     batches = auditor.get(f"{demo.url}/batches/", timeout=30).text
-    statuses = re.findall(r"<td>(Done|Awaiting approval)</td>", batches)
+    statuses = re.findall(r'<td class="c-status">(Done|Awaiting approval)</td>', batches)
     assert sorted(statuses) == ["Awaiting approval", "Done"]
     assert re.search(r"Demo data: 3\d payouts", demo.output)
 

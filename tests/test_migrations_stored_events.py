@@ -14,6 +14,7 @@ from tests.conftest import app_settings
 from tests.test_migrations import scratch_database_url  # noqa: F401 (fixture)
 from webapp import create_app
 from webapp.extensions import db
+from webapp.migrations_cli import enable as enable_migrations
 
 BEFORE = "63c8e8f8413d"
 AFTER = "b7e21c0de5a1"
@@ -102,6 +103,7 @@ def _column(table: str, column: str, as_json: bool = True) -> list[Any]:
 def test_stored_sentences_become_codes_and_come_back(
         scratch_database_url, sandbox) -> None:  # noqa: F811
     app = create_app(app_settings(scratch_database_url, sandbox.url))
+    enable_migrations(app)
     with app.app_context():
         upgrade(revision=BEFORE)
         _insert_old_rows()

@@ -15,7 +15,7 @@ from flask_babel import force_locale, gettext
 from tests.conftest import app_settings
 from webapp import catalogs
 from webapp.catalogs import TRANSLATIONS, CatalogError, catalog_problem
-from webapp.checks import run_checks
+from webapp.checks import Result, run_checks
 from webapp.extensions import babel
 from webapp.sandbox import SandboxServer
 
@@ -24,6 +24,7 @@ PRODUCTION = {
     "APP_MODE": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "sqlite://",
     "PAYMEGA_API_URL": "https://api.example.test", "PAYMEGA_PUBLIC_KEY": "pk_live_x",
     "PAYMEGA_ACCOUNT_ID": "acc", "PAYMEGA_SECRET_KEY": "sk_live_x", "METRICS_TOKEN": "m" * 32,
+    "PAYMEGA_CALLBACK_URL": "https://desk.example.test/callbacks/paymega",
 }
 
 
@@ -96,8 +97,8 @@ def test_production_refuses_a_stale_catalog(sources_only: Path, build_app: Build
 def test_flask_check_names_a_stale_language(sources_only: Path, database_url: str,
                                             sandbox: SandboxServer, build_app: Builder) -> None:
     app = build_app(app_settings(database_url, sandbox.url, CATALOG_DIRECTORY=str(sources_only)))
-    assert (True, "translations compiled and current (ru, uk)") in run_checks(app)
+    assert Result(True, "translations compiled and current (ru, uk)") in run_checks(app)
     retranslate(sources_only, "uk", "Payouts", "Виплати!")  # edited after the start
-    failed = [message for ok, message in run_checks(app) if not ok]
+    failed = [result.message for result in run_checks(app) if not result.ok]
     assert any(m.startswith("translations: catalog for language 'uk' is stale") for m in failed)
     assert not any("'ru'" in m for m in failed)

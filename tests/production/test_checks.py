@@ -20,6 +20,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import app_settings
+from tests.production.test_catalogs import retranslate
 from webapp import checks
 from webapp.checks import (
     check,
@@ -141,6 +142,8 @@ def test_warnings_print_as_warn_and_exit_zero_faults_exit_one(
     assert result.exit_code == 0, result.output
     assert lines_of(result.output)[1].startswith("warn: PAYMEGA_SECRET_KEY do not follow")
     monkeypatch.setattr(checks, "CHECKS", (check_key_naming, check_callback_url))
+    # A production start already refuses a missing callback URL (config); the check says so too.
+    app.config["PAYMEGA_CALLBACK_URL"] = None
     result = app.test_cli_runner().invoke(check)  # no callback URL in production: a fault
     assert result.exit_code == 1
     assert lines_of(result.output)[2].startswith("FAIL: PAYMEGA_CALLBACK_URL is not set")
@@ -172,7 +175,9 @@ def result_of(results: list[checks.Result], start: str) -> checks.Result:
 def test_production_needs_a_well_formed_https_callback_url(url: str | None, label: str,
                                                            says: str,
                                                            build_app: Builder) -> None:
-    app = build_app({**PRODUCTION, "PAYMEGA_CALLBACK_URL": url})
+    # Production refuses to start with most of these (config); the check judges them itself.
+    app = build_app(PRODUCTION)
+    app.config["PAYMEGA_CALLBACK_URL"] = url
     with app.app_context():
         result = check_callback_url()
     assert result.label == label and says in result.message, result
@@ -189,21 +194,19 @@ def test_production_without_redis_fails_and_a_dead_redis_is_named(build_app: Bui
     assert not ok and message.startswith("Redis does not answer: ConnectionError")
 
 
-def test_uncompiled_or_stale_catalogs_are_named(build_app: Builder, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_uncompiled_or_stale_catalogs_are_named(build_app: Builder, tmp_path: Path) -> None:
+    # h21's catalogs: compiled at start from CATALOG_DIRECTORY; stale or missing ones fail.
     copy = tmp_path / "translations"
     shutil.copytree(checks.CATALOGS, copy)
-    monkeypatch.setattr(checks, "CATALOGS", copy)
-    app = build_app(PRODUCTION)
+    app = build_app({**PRODUCTION, "CATALOG_DIRECTORY": str(copy)})
     with app.app_context():
-        assert check_catalogs() == checks.Result(True, "translations compiled")
-        ru = copy / "ru" / "LC_MESSAGES"
-        os.utime(ru / "messages.po", (os.stat(ru / "messages.mo").st_mtime + 60,) * 2)
+        assert check_catalogs() == checks.Result(True, "translations compiled and current (ru, uk)")
+        retranslate(copy, "ru", "Payouts", "Платежи")  # edited after the start
         stale = check_catalogs()
-        assert stale.label == "warn" and "older than their sources for ru" in stale.message
+        assert not stale.ok and "'ru' is stale" in stale.message, stale
         (copy / "uk" / "LC_MESSAGES" / "messages.mo").unlink()
         missing = check_catalogs()
-    assert not missing.ok and "translations not compiled for uk" in missing.message
+    assert not missing.ok and "'uk'" in missing.message and "not compiled" in missing.message
 
 
 class _TinySmtp(socketserver.StreamRequestHandler):

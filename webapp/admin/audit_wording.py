@@ -83,6 +83,11 @@ ACTION_LABELS.update({
     "batch.rejected": _l("Batch rejected"),
     "batch.retried": _l("Batch rows sent again"),
     "batch.finished": _l("Batch finished"),
+    "payout.approval_refused": _l("Payout approval refused"),
+    "payout.rejection_refused": _l("Payout rejection refused"),
+    "payout.submission_token_refused": _l("Payout form refused"),
+    "batch.approval_refused": _l("Batch approval refused"),
+    "batch.rejection_refused": _l("Batch rejection refused"),
     "demo_second_factor_enrolled": _l("Demo: two-factor sign-in set up"),
     "demo_data_seeded": _l("Demo: desk filled"),
 })

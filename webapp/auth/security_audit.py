@@ -23,6 +23,8 @@ SECURITY_ACTION_LABELS = {
     "change_cancelled": _l("Privileged change cancelled"),
     "change_expired": _l("Privileged change expired"),
     "approval_limit_changed": _l("Approval limit changed"),
+    "setup_link_issued": _l("Set-up link issued"),
+    "account_action_refused": _l("Account change refused"),
 }
 
 ACTION_LABELS.update(SECURITY_ACTION_LABELS)

@@ -1,6 +1,8 @@
 """The queue's forms over HTTP: bulk approve needs its confirmation (a token for exactly the
-reviewed selection), the flash names the payouts, and a step-up code keeps the selection and
-the reason and brings the manager back to finish the same action."""
+reviewed selection), the flash names the payouts, and when a step-up code interrupted an action
+that could not be finished by the code itself (held too long), the selection and the reason are
+kept for the manager to finish it with one press (tests/approvals/test_step_up_resume.py has the
+action finished by the code)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.approvals.test_approval_rules import bulk_approve
 from webapp.approvals.fingerprint import fingerprint_of
-from webapp.auth.stepup import STEP_UP_KEY
+from webapp.auth.stepup import HELD_KEY, HELD_SECONDS, STEP_UP_KEY
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, Role, User
 
@@ -29,6 +31,12 @@ def _status(payout_id: int) -> str:
 def _stale_step_up(client) -> None:
     with client.session_transaction() as session:
         session[STEP_UP_KEY] = time.time() - 3600
+
+
+def _let_the_held_action_expire(client) -> None:
+    with client.session_transaction() as session:
+        session[HELD_KEY]["at"] = time.time() - HELD_SECONDS - 1
+        session.modified = True
 
 
 def _code(username: str) -> str:
@@ -74,7 +82,7 @@ def test_the_flash_names_each_payout_and_what_happened(app, make_user, make_payo
     assert _requests(sandbox) == 1
 
 
-def test_step_up_keeps_the_selection_and_reason_and_resumes(app, make_user, make_payout,
+def test_step_up_keeps_the_selection_and_reason_when_the_action_expired(app, make_user, make_payout,
                                                             client_for, sandbox):
     creator = make_user("olga", Role.OPERATOR)
     payouts = [make_payout(creator, amount=a) for a in ("11.00", "12.00")]
@@ -87,6 +95,7 @@ def test_step_up_keeps_the_selection_and_reason_and_resumes(app, make_user, make
                                                      "reason": "Wrong IBAN"})
     target = urlsplit(refused.location)
     assert target.path == "/account/step-up"
+    _let_the_held_action_expire(client)
     assert client.post(refused.location, data={"code": _code("max")}).status_code == 303
     back = parse_qs(target.query)["next"][0]
     queue = client.get(back).get_data(as_text=True)
@@ -102,6 +111,7 @@ def test_step_up_keeps_the_selection_and_reason_and_resumes(app, make_user, make
     target = urlsplit(refused.location)
     assert target.path == "/account/step-up"
     assert parse_qs(target.query)["next"] == ["/approvals/review"]
+    _let_the_held_action_expire(client)
     db.session.execute(db.update(User).where(User.username == "max")
                        .values(totp_last_step=None))
     db.session.commit()

@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 
 from webapp.audit import ACTION_LABELS, action_label
 from webapp.auth.access import role_label
-from webapp.batches.labels import batch_status_label
 from webapp.formatting import format_money
 from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import AuditEvent
@@ -142,6 +141,9 @@ def audit_sentence(event: AuditEvent) -> str:
         limit=_money(details, "to") if details.get("to") else _("no limit"),
     )
     if event.action == "batch.finished":
+        # Imported here: webapp.batches imports its routes, which reach back into admin.
+        from webapp.batches.labels import batch_status_label
+
         params["status"] = batch_status_label(str(details.get("status", "")))
     if event.action == "payout.process_answer":
         if details.get("ok"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from webapp.approvals.advice import payout_approval_advice
@@ -98,40 +99,33 @@ def _say(tally: Tally) -> None:
         flash(text, category)
 
 
-def _back_to(payout_id: int) -> str:
-    if request.form.get("back") == "queue":
+def _back_to(form: MultiDict[str, str], payout_id: int) -> str:
+    if form.get("back") == "queue":
         return url_for("approvals.queue")
     return url_for("payouts.detail", payout_id=payout_id)
 
 
-@bp.route("/<int:payout_id>/approve", methods=["POST"], endpoint="approve")
-@roles_required(Role.MANAGER)
-@step_up_required(back=lambda payout_id: url_for("payouts.detail", payout_id=payout_id))
-def approve_one(payout_id: int) -> Response:
+# Each action takes its form explicitly: the step-up page runs it again from the form held
+# when a code interrupted it (webapp.auth.stepup), with every rule checked anew.
+
+def approve_one_action(form: MultiDict[str, str], payout_id: int) -> Response:
     tally = Tally()
-    _approve_into(tally, payout_id, request.form.get("fingerprint", ""))
+    _approve_into(tally, payout_id, form.get("fingerprint", ""))
     _say(tally)
-    return redirect_to(_back_to(payout_id))
+    return redirect_to(_back_to(form, payout_id))
 
 
-@bp.route("/<int:payout_id>/reject", methods=["POST"], endpoint="reject")
-@roles_required(Role.MANAGER)
-@step_up_required(back=lambda payout_id: url_for("payouts.detail", payout_id=payout_id))
-def reject_one(payout_id: int) -> Response:
+def reject_one_action(form: MultiDict[str, str], payout_id: int) -> Response:
     tally = Tally()
-    _reject_into(tally, payout_id, request.form.get("reason", ""),
-                 request.form.get("fingerprint", ""))
+    _reject_into(tally, payout_id, form.get("reason", ""), form.get("fingerprint", ""))
     _say(tally)
-    return redirect_to(_back_to(payout_id))
+    return redirect_to(_back_to(form, payout_id))
 
 
-@bp.route("/reject", methods=["POST"])
-@roles_required(Role.MANAGER)
-@step_up_required(back=lambda: url_for("approvals.queue"), keep=KEEP)
-def bulk_reject() -> Response:
-    """The queue form's own action: reject the ticked payouts with the typed reason."""
-    selection = parse_selection(request.form.getlist("payout"))
-    reason = request.form.get("reason", "")
+def bulk_reject_action(form: MultiDict[str, str]) -> Response:
+    """Reject the ticked payouts with the typed reason."""
+    selection = parse_selection(form.getlist("payout"))
+    reason = form.get("reason", "")
     if not selection:
         flash(_("Tick at least one payout."), "error")
         return redirect_to(url_for("approvals.queue"))
@@ -140,6 +134,47 @@ def bulk_reject() -> Response:
         _reject_into(tally, chosen.payout_id, reason, chosen.fingerprint)
     _say(tally)
     return redirect_to(url_for("approvals.queue"))
+
+
+def bulk_approve_action(form: MultiDict[str, str]) -> Response:
+    """Approve exactly the confirmed selection (its token), each by the same rules."""
+    selection = parse_selection(form.getlist("payout"))
+    if not selection or not token_matches(form.get("confirm", ""), current_user.id,
+                                          selection):
+        flash(_("Confirm the selection first: review it, then approve."), "error")
+        return redirect_to(url_for("approvals.queue"))
+    tally = Tally()
+    for chosen in selection:
+        _approve_into(tally, chosen.payout_id, chosen.fingerprint)
+    _say(tally)
+    return redirect_to(url_for("approvals.queue"))
+
+
+def _detail_page(payout_id: int) -> str:
+    return url_for("payouts.detail", payout_id=payout_id)
+
+
+@bp.route("/<int:payout_id>/approve", methods=["POST"], endpoint="approve")
+@roles_required(Role.MANAGER)
+@step_up_required(back=_detail_page, resume=approve_one_action)
+def approve_one(payout_id: int) -> Response:
+    return approve_one_action(request.form, payout_id)
+
+
+@bp.route("/<int:payout_id>/reject", methods=["POST"], endpoint="reject")
+@roles_required(Role.MANAGER)
+@step_up_required(back=_detail_page, resume=reject_one_action)
+def reject_one(payout_id: int) -> Response:
+    return reject_one_action(request.form, payout_id)
+
+
+@bp.route("/reject", methods=["POST"])
+@roles_required(Role.MANAGER)
+@step_up_required(back=lambda: url_for("approvals.queue"), keep=KEEP,
+                  resume=bulk_reject_action)
+def bulk_reject() -> Response:
+    """The queue form's own action: reject the ticked payouts with the typed reason."""
+    return bulk_reject_action(request.form)
 
 
 def _confirmation(selection: list[Selected]) -> str | Response:
@@ -173,16 +208,8 @@ def bulk_review_resumed() -> str | Response:
 
 @bp.route("/approve", methods=["POST"])
 @roles_required(Role.MANAGER)
-@step_up_required(back=lambda: url_for("approvals.bulk_review_resumed"), keep=("payout",))
+@step_up_required(back=lambda: url_for("approvals.bulk_review_resumed"), keep=("payout",),
+                  resume=bulk_approve_action)
 def bulk_approve() -> Response:
     """Step two: approve exactly the confirmed selection, each by the same rules."""
-    selection = parse_selection(request.form.getlist("payout"))
-    if not selection or not token_matches(request.form.get("confirm", ""), current_user.id,
-                                          selection):
-        flash(_("Confirm the selection first: review it, then approve."), "error")
-        return redirect_to(url_for("approvals.queue"))
-    tally = Tally()
-    for chosen in selection:
-        _approve_into(tally, chosen.payout_id, chosen.fingerprint)
-    _say(tally)
-    return redirect_to(url_for("approvals.queue"))
+    return bulk_approve_action(request.form)

@@ -51,7 +51,7 @@ from webapp.auth.sessions import (
     start_session,
 )
 from webapp.auth.setup_routes import setup_account
-from webapp.auth.stepup import mark_fresh
+from webapp.auth.stepup import mark_fresh, resume_held_action
 from webapp.auth.twofactor import (
     PURPOSE,
     backup_codes_left,
@@ -242,7 +242,7 @@ def step_up() -> str | Response | tuple[str, int]:
     mark_fresh()
     record("step_up", actor=user, target=user_target(user))
     db.session.commit()
-    return redirect_to(next_url)
+    return resume_held_action() or redirect_to(next_url)
 
 
 def _me() -> User:

@@ -80,7 +80,9 @@ def adopt_from_conflict(payout: Payout, conflict: Conflict) -> bool:
 
 def resolve_creation(payout_id: int) -> None:
     """Find the invoice by reference_id; adopt it, or create it again (same reference) when
-    absent. Runs in the worker: it may pause between attempts."""
+    the look-up answers that it is absent. Any error on the look-up leaves the payout
+    creation_unknown with the failure noted. Runs in the worker: it may pause between
+    attempts."""
     client = provider_client()
     error: Failure | None = None
     for attempt in range(_attempts()):
@@ -89,6 +91,13 @@ def resolve_creation(payout_id: int) -> None:
             return
         try:
             invoice = client.find_invoice_by_reference(payout.reference_id)
+        except ProviderError as exc:
+            # Only an answer of "absent" proves absence: a failed read (a 4xx included) says
+            # nothing about what the provider holds. Note it; a later pass reads again.
+            error = describe(exc)
+            _pause(attempt)
+            continue
+        try:
             if invoice is None:
                 add_event(payout, "create_retried")  # not found by reference_id
                 db.session.commit()

@@ -48,7 +48,7 @@ BATCH_MOVES = {
     B.APPROVED: {B.RUNNING},
     B.RUNNING: {B.DONE, B.DONE_WITH_FAILURES},
     B.DONE: {B.DONE_WITH_FAILURES},
-    B.DONE_WITH_FAILURES: {B.APPROVED},
+    B.DONE_WITH_FAILURES: {B.AWAITING_APPROVAL},  # retried rows need a fresh approval
 }
 
 PAYOUT_PAIRS = list(itertools.product(S, S))

@@ -9,6 +9,7 @@ database and Redis database (tests/production/cluster.py) and removes them after
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
@@ -72,13 +73,16 @@ def test_a_session_from_one_instance_works_on_the_other(cluster: Cluster) -> Non
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
 
 
+ACCOUNTS = itertools.count(1234567)  # one recipient per payout: no duplicate warning
+
+
 def _create_payout(operator: Browser) -> int:
     form = operator.get("/payouts/new?currency=USD&amount=10&service=test_usd").text
     values = dict(HIDDEN.findall(form))
     data = {k: values[k] for k in ("currency", "service", "submission_token")}
     # "Create payout" on the review step (the amount is a visible field of the form).
     answer = operator.post("/payouts/new", {**data, "amount": "10", "action": "create",
-                                            "field__account": "1234567"})
+                                            "field__account": str(next(ACCOUNTS))})
     assert answer.status_code == 303, answer.text[-2000:]
     found = re.search(r"/payouts/(\d+)$", answer.headers["Location"])
     assert found, answer.headers["Location"]

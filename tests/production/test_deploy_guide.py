@@ -52,8 +52,9 @@ def create_payout(operator: TlsBrowser, amount: str = "10") -> int:
     assert form.status_code == 200, form.status_code
     values = dict(HIDDEN.findall(form.text))
     data = {k: values[k] for k in ("currency", "service", "submission_token")}
-    answer = operator.post("/payouts/new", {**data, "amount": amount, "field__account": str(next(ACCOUNTS)),
-                                            "action": "create"})  # past the review step
+    answer = operator.post("/payouts/new", {
+        **data, "amount": amount, "field__account": str(next(ACCOUNTS)),
+        "action": "create"})  # past the review step
     assert answer.status_code == 303, answer.text[-2000:]
     found = re.search(r"/payouts/(\d+)$", answer.headers["Location"])
     assert found, answer.headers["Location"]

@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench translations
+.PHONY: run code test lint bench translations
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -11,9 +11,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# `make run ARGS=--debug` serves with Flask's development server instead of gunicorn.
 run: $(STAMP)
 	$(VENV)/bin/pybabel compile -d webapp/translations
-	$(PY) -m webapp.demo
+	$(PY) -m webapp.demo $(ARGS)
+
+# The demo's second factor without a phone: `make code USER=manager` prints the current code.
+code: $(STAMP)
+	@APP_MODE=demo $(PY) -m flask --app wsgi demo code $(USER)
 
 test: $(STAMP)
 	bash scripts/ensure-test-tools.sh

@@ -12,6 +12,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from webapp.config import request_worst_case_seconds
+
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
@@ -26,7 +28,14 @@ def _json_logs() -> bool:
     return (os.environ.get("APP_MODE") or "production") == "production"
 
 
-bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
+# Loopback unless told otherwise: with PROXY_HOPS > 0 the app trusts X-Forwarded-For, so only
+# the proxy on this host may reach gunicorn (one unit per instance: --bind 127.0.0.1:800N).
+bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 # 2 × cores + 1, capped: each worker holds a database pool; WEB_CONCURRENCY overrides.
 workers = _int("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8))
 # Threads let a worker serve pages while another request waits for the provider (up to
@@ -34,7 +43,10 @@ workers = _int("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8))
 threads = _int("GUNICORN_THREADS", 4)
 worker_class = "gthread"
 timeout = _int("GUNICORN_TIMEOUT", 30)
-graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# A restart lets requests in flight finish: long enough for the slowest create (the provider's
+# timeouts, see webapp/config.py request_worst_case_seconds), so no create is cut in half.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", int(request_worst_case_seconds(
+    _float("PAYMEGA_CONNECT_TIMEOUT", 3.05), _float("PAYMEGA_READ_TIMEOUT", 15.0))) + 5)
 keepalive = 5
 # Recycle workers now and then, so slow leaks cannot grow without bound.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)

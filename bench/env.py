@@ -47,6 +47,8 @@ def settings_env(database_url: str, sandbox_url: str) -> dict[str, str]:
         "PAYMEGA_READ_TIMEOUT": "5",
         "PAYMEGA_CONNECT_TIMEOUT": "2",
         "METRICS_TOKEN": "bench-metrics-token-0123456789",
+        # Required in production; nothing listens there (the bench polls, as before).
+        "PAYMEGA_CALLBACK_URL": "https://127.0.0.1:9/callbacks/paymega",
         "LOG_LEVEL": "INFO",
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,11 @@ from itsdangerous import URLSafeTimedSerializer
 from jinja2 import StrictUndefined
 from sqlalchemy import text
 
+from tests import process_tally
 from webapp import create_app
 from webapp.auth.passwords import hash_password
 from webapp.extensions import db
-from webapp.models import Role, User
+from webapp.models import ApprovalLimit, Role, User
 from webapp.sandbox import SandboxServer, start_sandbox
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -54,6 +56,12 @@ def _reset_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
     if "sandbox" in request.fixturenames:
         request.getfixturevalue("sandbox").state.reset()
     yield
+    if ("sandbox" in request.fixturenames and "app" in request.fixturenames
+            and process_tally.watched(request.node.nodeid)
+            and request.node.get_closest_marker("process_outside_desk") is None
+            and request.node.get_closest_marker("worker_stopped") is None):
+        process_tally.record(request.node.nodeid, request.getfixturevalue("_migrated_app"),
+                             request.getfixturevalue("sandbox"))
 
 
 def app_settings(database_url: str, sandbox_url: str, **extra: Any) -> dict[str, Any]:
@@ -173,12 +181,19 @@ def make_user(app: Flask) -> Callable[..., User]:
     `two_factor=False`; `two_factor=True` gives one to any role."""
     hashed = hash_password(TEST_PASSWORD)
 
-    def make(username: str, *roles: Role, two_factor: bool | None = None, **attrs: Any) -> User:
+    def make(username: str, *roles: Role, two_factor: bool | None = None,
+             limits: dict[str, str | None] | None = None, **attrs: Any) -> User:
         user = User(username=username, password_hash=hashed, **attrs)
         user.set_roles(set(roles) or {Role.OPERATOR})
         if two_factor or (two_factor is None and user.has_role(Role.MANAGER, Role.ADMIN)):
             enrol_two_factor(user)
         db.session.add(user)
+        db.session.flush()
+        if limits is None and Role.MANAGER in user.roles:
+            limits = {"*": None}  # limits fail closed: managers get an explicit "no limit"
+        for currency, amount in (limits or {}).items():
+            db.session.add(ApprovalLimit(user_id=user.id, currency=currency,
+                                         max_amount=None if amount is None else Decimal(amount)))
         db.session.commit()
         return user
 
@@ -251,7 +266,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def make_payout(app: Flask, sandbox: SandboxServer) -> Callable[..., Any]:
     """Factory: a payout created through the real flow (pre-request and create over HTTP)."""
     import uuid
-    from decimal import Decimal
 
     from webapp.payout_core.create import PayoutDraft, submit_payout
     from webapp.payout_core.gateway import provider_client
@@ -334,3 +348,4 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     from tests.faults.conftest import print_fault_table
 
     print_fault_table(terminalreporter)
+    process_tally.report(terminalreporter)

@@ -16,6 +16,7 @@ PRODUCTION = {
     "PAYMEGA_ACCOUNT_ID": "acc",
     "PAYMEGA_SECRET_KEY": "sk_live_x",
     "METRICS_TOKEN": "m" * 32,
+    "PAYMEGA_CALLBACK_URL": "https://desk.example.test/callbacks/paymega",
 }
 
 
@@ -27,7 +28,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("missing", [
     "SECRET_KEY", "DATABASE_URL", "PAYMEGA_API_URL", "PAYMEGA_PUBLIC_KEY",
-    "PAYMEGA_ACCOUNT_ID", "PAYMEGA_SECRET_KEY",
+    "PAYMEGA_ACCOUNT_ID", "PAYMEGA_SECRET_KEY", "PAYMEGA_CALLBACK_URL",
 ])
 def test_production_names_each_missing_setting(missing: str) -> None:
     settings = {k: v for k, v in PRODUCTION.items() if k != missing}
@@ -76,3 +77,15 @@ def test_production_settings_resolve_with_secure_cookies() -> None:
 def test_postgres_urls_use_the_psycopg_driver() -> None:
     app = create_app({**PRODUCTION, "DATABASE_URL": "postgres://u@h/db"})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+@pytest.mark.parametrize("url", ["desk.example.test/callbacks", "ftp://desk.example.test/cb",
+                                 "http://desk.example.test/callbacks/paymega"])
+def test_production_refuses_a_callback_url_that_is_not_absolute_https(url: str) -> None:
+    with pytest.raises(ConfigError, match="PAYMEGA_CALLBACK_URL"):
+        create_app({**PRODUCTION, "PAYMEGA_CALLBACK_URL": url})
+
+
+def test_production_keeps_the_callback_url() -> None:
+    app = create_app(PRODUCTION)
+    assert app.config["PAYMEGA_CALLBACK_URL"] == PRODUCTION["PAYMEGA_CALLBACK_URL"]

@@ -20,6 +20,7 @@ PRODUCTION = {
     "PAYMEGA_ACCOUNT_ID": "acc",
     "PAYMEGA_SECRET_KEY": "sk_live_x",
     "METRICS_TOKEN": "m" * 32,
+    "PAYMEGA_CALLBACK_URL": "https://desk.example.test/callbacks/paymega",
 }
 
 

@@ -26,7 +26,8 @@ def test_serving_pages_loads_no_heavy_module(tmp_path):
            "DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite'}",
            "PAYMEGA_API_URL": "http://127.0.0.1:9", "PAYMEGA_PUBLIC_KEY": "pk_test_x",
            "PAYMEGA_ACCOUNT_ID": "acc", "PAYMEGA_SECRET_KEY": "sk_test_x",
-           "METRICS_TOKEN": "m" * 32, "PYTHONPATH": str(ROOT)}
+           "METRICS_TOKEN": "m" * 32, "PYTHONPATH": str(ROOT),
+           "PAYMEGA_CALLBACK_URL": "https://desk.example.test/callbacks/paymega"}
     env.pop("REDIS_URL", None)
     probe = PROBE.format(heavy=set(HEAVY))
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True,

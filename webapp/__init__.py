@@ -56,6 +56,9 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
         _trust_proxies(app, app.config["PROXY_HOPS"])
 
     from webapp import (
+        catalogs,
+        db_retry,
+        degraded,
         extensions,
         formatting,
         htmx,
@@ -72,16 +75,19 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
 
     extensions.db.init_app(app)
     sqlite_tuning.init_app(app)
+    db_retry.init_app(app)
     migrations_cli.init_app(app)  # `flask db`: Flask-Migrate loads when the command runs
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
+    catalogs.init_app(app)  # before any page: ru/uk must never fall back to English silently
     extensions.babel.init_app(
         app,
         locale_selector=i18n.select_locale,
         timezone_selector=i18n.select_timezone,
-        default_translation_directories=str(Path(__file__).parent / "translations"),
+        default_translation_directories=str(catalogs.catalog_directory(app)),
     )
     extensions.limiter.init_app(app)
+    degraded.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
     navigation.init_app(app)

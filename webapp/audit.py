@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import has_request_context, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 
 from webapp.extensions import db
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import AuditEvent, User
 
 # Labels for the actions this app writes; other features may add their own actions freely.

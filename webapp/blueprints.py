@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
+
+from webapp.lazy_text import lazy_gettext as _l
 
 
 def register_blueprints(app: Flask) -> None:
-    from webapp.approvals import bp as approvals_bp
+    from webapp.approvals.routes import bp as approvals_bp
     from webapp.auth import access
-    from webapp.auth import bp as auth_bp
+    from webapp.auth.routes import bp as auth_bp
     from webapp.extensions import login_manager
-    from webapp.main import bp as main_bp
-    from webapp.new_payout import bp as new_payout_bp
-    from webapp.payouts import bp as payouts_bp
+    from webapp.main.routes import bp as main_bp
+    from webapp.new_payout.routes import bp as new_payout_bp
+    from webapp.payouts.routes import bp as payouts_bp
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -27,18 +28,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payouts_bp)
     app.register_blueprint(approvals_bp)
 
-    from webapp.batches import bp as batches_bp
+    from webapp.batches.routes import bp as batches_bp
 
     app.register_blueprint(batches_bp)
 
-    from webapp.callbacks import bp as callbacks_bp
+    from webapp.callbacks.routes import bp as callbacks_bp
     from webapp.payouts.cli import payouts_cli
 
     app.register_blueprint(callbacks_bp)
     app.cli.add_command(payouts_cli)
 
     from webapp import audit, errors
-    from webapp.admin import bp as admin_bp
+    from webapp.admin.routes import bp as admin_bp
     from webapp.auth.cli import users as users_cli
 
     assert audit.record  # importing it installs the append-only guards
@@ -50,4 +51,8 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(observability_bp)
     app.cli.add_command(check)
+
+    from webapp.demo_data.cli import demo as demo_cli
+
+    app.cli.add_command(demo_cli)
     errors.init_app(app)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 SANDBOX_DEFAULT_URL = "http://127.0.0.1:5001"
 SANDBOX_PUBLIC_KEY = "pk_test_sandbox"
@@ -44,6 +45,49 @@ def _int_env(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
 
 
+def _float_env(name: str) -> float | None:
+    value = _env(name)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+
+
+def batch_lease_seconds(connect_timeout: float, read_timeout: float) -> float:
+    """How long a batch runner's claim lasts without a heartbeat. The runner renews it before
+    every row, and one row makes at most six provider calls (create, look-up, create again,
+    process, read, process again), each bounded by the timeouts: the lease outlasts that, so a
+    live runner never loses its batch, while a dead one blocks it no longer than needed."""
+    return round(6 * (connect_timeout + read_timeout) + 10, 1)
+
+
+PROVIDER_READ_TRIES = 3  # a safe read is tried up to 3 times (webapp/provider/client.py)
+RECOVERY_ATTEMPTS = 3  # look-up rounds after an unknown create (webapp/payouts/recovery.py)
+
+
+def request_worst_case_seconds(connect_timeout: float, read_timeout: float) -> float:
+    """The longest a request can wait on the provider: a create whose outcome is hidden, then
+    up to RECOVERY_ATTEMPTS rounds of a look-up by reference (up to PROVIDER_READ_TRIES tries)
+    and a create again, each call bounded by the timeouts, plus backoff pauses. The proxy's
+    read timeout and gunicorn's graceful timeout must be above it (docs/deploy.md §3)."""
+    calls = 1 + RECOVERY_ATTEMPTS * (PROVIDER_READ_TRIES + 1)
+    pauses = 5.0
+    return round(calls * (connect_timeout + read_timeout) + pauses, 1)
+
+
+def engine_options(database_url: str, pool_size: int, max_overflow: int) -> dict[str, Any]:
+    """Pre-ping: a connection the database dropped (restart, pg_terminate_backend, failover) is
+    found and replaced at checkout instead of failing the request. Pool sizes only for servers;
+    SQLite keeps SQLAlchemy's own pool."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        options.update(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=10,
+                       pool_recycle=1800)
+    return options
+
+
 @dataclass
 class Config:
     """Every setting the app reads. `from_env()` fills it; tests pass overrides as a dict."""
@@ -69,6 +113,10 @@ class Config:
     # Currencies offered when the provider's service list cannot be read: "USD,EUR,UAH".
     PAYOUT_CURRENCIES: str | Sequence[str] | None = None
     SQLITE_SYNCHRONOUS: str = "NORMAL"  # FULL: sync every commit (see webapp/sqlite_tuning.py)
+    SMTP_URL: str | None = None  # checked by `flask check` when set; smtp(s)://user:pw@host:port
+    DB_POOL_SIZE: int = 4  # per process: one per gunicorn thread; docs/deploy.md §5
+    DB_MAX_OVERFLOW: int = 1
+    BATCH_LEASE_SECONDS: float | None = None  # None: derived from the provider timeouts
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -94,6 +142,10 @@ class Config:
             LOG_LEVEL=(_env("LOG_LEVEL", "INFO") or "INFO").upper(),
             PAYOUT_CURRENCIES=_env("PAYOUT_CURRENCIES"),
             SQLITE_SYNCHRONOUS=(_env("SQLITE_SYNCHRONOUS", "NORMAL") or "NORMAL").upper(),
+            SMTP_URL=_env("SMTP_URL"),
+            DB_POOL_SIZE=_int_env("DB_POOL_SIZE", 4),
+            DB_MAX_OVERFLOW=_int_env("DB_MAX_OVERFLOW", 1),
+            BATCH_LEASE_SECONDS=_float_env("BATCH_LEASE_SECONDS"),
         )
 
     @property
@@ -109,8 +161,11 @@ class Config:
             )
         uses_sandbox = self.PAYMEGA_API_URL is None
         if not self.is_relaxed:
+            # Every invoice carries PAYMEGA_CALLBACK_URL, including those the worker creates
+            # outside any request: without it statuses would arrive only by polling.
             required = ["SECRET_KEY", "DATABASE_URL", "PAYMEGA_API_URL", "PAYMEGA_PUBLIC_KEY",
-                        "PAYMEGA_ACCOUNT_ID", "PAYMEGA_SECRET_KEY", "METRICS_TOKEN"]
+                        "PAYMEGA_ACCOUNT_ID", "PAYMEGA_SECRET_KEY", "METRICS_TOKEN",
+                        "PAYMEGA_CALLBACK_URL"]
             missing = [name for name in required if getattr(self, name) is None]
             if missing:
                 raise ConfigError(
@@ -123,6 +178,10 @@ class Config:
             if self.METRICS_TOKEN is not None and len(self.METRICS_TOKEN) < 24:
                 raise ConfigError(
                     "METRICS_TOKEN must be at least 24 characters long in production.")
+            callback = urlsplit(self.PAYMEGA_CALLBACK_URL or "")
+            if callback.scheme != "https" or not callback.netloc:
+                raise ConfigError("PAYMEGA_CALLBACK_URL must be an absolute https URL in "
+                                  "production (the provider posts signed callbacks to it).")
         elif self.PAYMEGA_API_URL is not None and None in (
             self.PAYMEGA_PUBLIC_KEY, self.PAYMEGA_ACCOUNT_ID, self.PAYMEGA_SECRET_KEY
         ):
@@ -137,6 +196,8 @@ class Config:
         if str(self.SQLITE_SYNCHRONOUS).upper() not in {"NORMAL", "FULL"}:
             raise ConfigError(
                 f"SQLITE_SYNCHRONOUS must be NORMAL or FULL, not {self.SQLITE_SYNCHRONOUS!r}")
+        if self.DB_POOL_SIZE < 1 or self.DB_MAX_OVERFLOW < 0:
+            raise ConfigError("DB_POOL_SIZE must be at least 1 and DB_MAX_OVERFLOW at least 0")
         if not 0 <= int(self.PROXY_HOPS) <= 5:
             raise ConfigError(f"PROXY_HOPS must be between 0 and 5, not {self.PROXY_HOPS!r}")
         database_url = self.DATABASE_URL or f"sqlite:///{INSTANCE_DIR / 'payouts.sqlite'}"
@@ -153,7 +214,8 @@ class Config:
             "TESTING": self.APP_MODE == "testing",
             "SECRET_KEY": self.SECRET_KEY or DEMO_SECRET_KEY,
             "SQLALCHEMY_DATABASE_URI": database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url, self.DB_POOL_SIZE,
+                                                        self.DB_MAX_OVERFLOW),
             "REDIS_URL": self.REDIS_URL,
             "TASK_QUEUE_PATH": self.TASK_QUEUE_PATH or str(queue_home / "huey.sqlite"),
             "TASKS_IMMEDIATE": immediate,
@@ -179,6 +241,15 @@ class Config:
             "LANGUAGES": ["en", "ru", "uk"],
             "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
             "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
+            # Redis away: count in this process's memory (logged, metered) and go back to Redis
+            # once it answers again; short timeouts so a hung Redis cannot hang sign-ins.
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": bool(self.REDIS_URL),
+            "RATELIMIT_STORAGE_OPTIONS": ({"socket_connect_timeout": 1, "socket_timeout": 1}
+                                          if self.REDIS_URL else {}),
+            "SMTP_URL": self.SMTP_URL,
+            "BATCH_LEASE_SECONDS": (self.BATCH_LEASE_SECONDS if self.BATCH_LEASE_SECONDS
+                                    else batch_lease_seconds(self.PAYMEGA_CONNECT_TIMEOUT,
+                                                             self.PAYMEGA_READ_TIMEOUT)),
             "RATELIMIT_HEADERS_ENABLED": True,
             "METRICS_TOKEN": self.METRICS_TOKEN,
             "PROXY_HOPS": int(self.PROXY_HOPS),

@@ -13,7 +13,9 @@ from markupsafe import Markup
 from webapp.formatters import datetime_format, money_format
 from webapp.models.base import as_utc
 from webapp.payout_core.labels import (
+    event_details,
     event_label,
+    failure_text,
     provider_error,
     provider_status_label,
     resolution_text,
@@ -34,12 +36,23 @@ def format_money(amount: Decimal | None, currency: str) -> str:
     return formatter(Decimal(amount))
 
 
+def zone_name(moment: datetime) -> str:
+    """The reader's zone at `moment`, as an offset anyone can read: "GMT+02:00", or "UTC"."""
+    zone = get_timezone()
+    if zone is None or str(zone) in {"UTC", "Etc/UTC"}:
+        return "UTC"
+    return str(format_datetime(moment, "ZZZZ"))
+
+
 def format_when(moment: datetime | None, style: str = "medium") -> str:
+    """Date and time in the reader's language and time zone, with the zone named."""
     if moment is None:
         return ""
+    moment = as_utc(moment)
     if style not in STYLES:
-        return format_datetime(as_utc(moment), style)
-    return datetime_format(str(get_locale()), get_timezone(), style)(moment)
+        return format_datetime(moment, style)  # an explicit pattern says what it shows
+    text = datetime_format(str(get_locale()), get_timezone(), style)(moment)
+    return f"{text} {zone_name(moment)}"
 
 
 def iso_time(moment: datetime | None) -> str:
@@ -70,7 +83,8 @@ class RowFormat:
     def time_tag(self, moment: datetime | None) -> Markup:
         if moment is None:
             return time_tag(None)
-        text = datetime_format(self.language, self.zone, "medium")(moment)
+        moment = as_utc(moment)
+        text = f"{datetime_format(self.language, self.zone, 'medium')(moment)} {zone_name(moment)}"
         return Markup('<time datetime="%s">%s</time>') % (iso_time(moment), text)
 
 
@@ -92,12 +106,14 @@ def status_label_once(status: str | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Every app-wide Jinja filter and global, registered in this one place."""
+    """Every app-wide Jinja filter and global, registered in this one place. `datetimeformat`
+    (Flask-Babel's, which names no zone) is replaced by `when`."""
     app.jinja_env.filters.update(
-        money=format_money, when=format_when, iso=iso_time,
+        money=format_money, when=format_when, iso=iso_time, datetimeformat=format_when,
         status_label=status_label_once, status_badge=status_badge,
         provider_status=provider_status_label, provider_error=provider_error,
     )
     app.jinja_env.globals.update(time_tag=time_tag, row_format=row_format,
                                  resolution_text=resolution_text, event_label=event_label,
+                                 event_details=event_details, failure_text=failure_text,
                                  amount_example=amount_example)

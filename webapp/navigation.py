@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import Role
 
 ALL = (Role.OPERATOR, Role.MANAGER, Role.ADMIN, Role.AUDITOR)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import Flask, abort, request
 from flask_talisman import Talisman
 
+from webapp.query_args import refuse_nul_in_query
+
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -50,3 +52,4 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["talisman"] = talisman
     app.before_request(refuse_json_to_forms)
+    app.before_request(refuse_nul_in_query)

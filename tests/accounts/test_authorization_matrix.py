@@ -60,12 +60,15 @@ EXPECTED: dict[str, Expected] = {
     "auth.login": public(),  # signed in: a redirect to the dashboard
     "auth.logout": only(*EVERYONE),
     "auth.profile": only(*EVERYONE),
+    "auth.waiting_for_role": only(*EVERYONE),  # with a role: a redirect to the dashboard
     "auth.save_preferences": only(*EVERYONE),
     "auth.change_password": only(*EVERYONE),
     "auth.login_verify": only(*EVERYONE),  # anonymous without a password step: to /login
     "auth.step_up": only(*EVERYONE),
     "auth.twofactor": only(*EVERYONE),
     "auth.twofactor_setup": only(*EVERYONE),
+    # Anyone holding a valid one-time link (a made-up one is "not found": tested elsewhere).
+    "auth.setup_account": public(),
     "auth.twofactor_backup_codes": only(*EVERYONE),
     "auth.twofactor_disable": only(*EVERYONE),
     "auth.sessions": only(*EVERYONE),
@@ -78,6 +81,7 @@ EXPECTED: dict[str, Expected] = {
     "admin.enable_user": only("admin"),
     "admin.reset_password": only("admin"),
     "admin.set_limit": only("admin"),
+    "admin.remove_limit": only("admin"),
     "admin.reset_two_factor": only("admin"),
     "admin.end_user_sessions": only("admin"),
     "admin.pending": only("admin"),
@@ -98,7 +102,10 @@ EXPECTED: dict[str, Expected] = {
     "approvals.queue": only("manager"),
     "approvals.approve": only("manager"),
     "approvals.reject": only("manager"),
-    "approvals.batch": only("manager"),
+    "approvals.bulk_reject": only("manager"),
+    "approvals.bulk_review": only("manager"),
+    "approvals.bulk_review_resumed": only("manager"),
+    "approvals.bulk_approve": only("manager"),
     "batches.index": only(*EVERYONE),
     "batches.new": only("operator", "manager"),
     "batches.upload": only("operator", "manager"),
@@ -167,12 +174,23 @@ def _pending_change(users: dict[str, User]) -> int:
     return change.id
 
 
+def _setup_token(users: dict[str, User]) -> str:
+    """A valid one-time set-up link of the auditor (a form post without fields keeps it)."""
+    from webapp.auth.setup_links import issue
+
+    token = issue(users["auditor"], "reset_password", users["admin"])
+    db.session.commit()
+    return token
+
+
 # URL parameter name -> factory returning its value (given the role users, by role name).
 PARAM_FACTORIES: dict[str, Callable[[dict[str, User]], object]] = {
     "change_id": _pending_change,
     "user_id": _target_user,
     "payout_id": _payout,
     "batch_id": _batch,
+    "token": _setup_token,
+    "currency": lambda users: "EUR",
 }
 
 

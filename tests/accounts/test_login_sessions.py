@@ -88,7 +88,8 @@ def test_cookies_are_secure_in_production_only() -> None:
     production = Config(APP_MODE="production", SECRET_KEY="x" * 40, DATABASE_URL="sqlite://",
                         PAYMEGA_API_URL="https://api.example", PAYMEGA_PUBLIC_KEY="pk",
                         PAYMEGA_ACCOUNT_ID="a", PAYMEGA_SECRET_KEY="sk",
-                        METRICS_TOKEN="m" * 32).resolve()
+                        METRICS_TOKEN="m" * 32,
+                        PAYMEGA_CALLBACK_URL="https://desk.example/callbacks/paymega").resolve()
     development = Config(APP_MODE="development").resolve()
     assert production["SESSION_COOKIE_SECURE"] is True
     assert development["SESSION_COOKIE_SECURE"] is False

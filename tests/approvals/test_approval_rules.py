@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,14 @@ S = PayoutStatus
 
 def _accepted(sandbox, payout: Payout) -> int:
     return sandbox.state.counters["process_accepted"][payout.provider_invoice_id]
+
+
+def bulk_approve(client, selection: str):
+    """Both steps of bulk approve: the review (its confirmation token), then the approval."""
+    page = client.post("/approvals/review", data={"payout": selection}).get_data(as_text=True)
+    token = re.search(r'name="confirm" value="([^"]+)"', page)
+    return client.post("/approvals/approve",
+                       data={"payout": selection, "confirm": token.group(1) if token else ""})
 
 
 def _requests(sandbox, payout: Payout) -> int:
@@ -47,7 +56,7 @@ def test_self_approval_is_refused(make_user, make_payout, sandbox):
     payout = make_payout(manager)
     with pytest.raises(ApprovalRefused) as refused:
         approve(payout.id, manager, fingerprint_of(payout))
-    assert refused.value.refusal is Refusal.OWN_PAYOUT
+    assert refused.value.refusal is Refusal.OWN
     assert db.session.get(Payout, payout.id).status == S.AWAITING_APPROVAL
     assert _requests(sandbox, payout) == 0
 
@@ -62,9 +71,8 @@ def test_self_approval_is_refused_over_http_and_in_batch(client_for, make_user, 
     single = client.post(f"/approvals/{payout.id}/approve",
                          data={"fingerprint": fingerprint_of(payout)})
     assert single.status_code == 303
-    batch = client.post("/approvals/batch", data={
-        "action": "approve", "payout": f"{payout.id}:{fingerprint_of(payout)}"})
-    assert batch.status_code == 303
+    bulk = bulk_approve(client, f"{payout.id}:{fingerprint_of(payout)}")
+    assert bulk.status_code == 303
     db.session.expire_all()
     assert db.session.get(Payout, payout.id).status == S.AWAITING_APPROVAL
     assert _requests(sandbox, payout) == 0
@@ -81,9 +89,12 @@ def test_only_managers_may_decide(role, login_as, make_user, make_payout, sandbo
         == 403
     assert client.post(f"/approvals/{payout.id}/reject",
                        data={"fingerprint": fp, "reason": "no"}).status_code == 403
-    assert client.post("/approvals/batch",
-                       data={"action": "approve", "payout": f"{payout.id}:{fp}"}).status_code \
+    assert client.post("/approvals/approve", data={"payout": f"{payout.id}:{fp}"}).status_code \
         == 403
+    assert client.post("/approvals/review", data={"payout": f"{payout.id}:{fp}"}).status_code \
+        == 403
+    assert client.post("/approvals/reject",
+                       data={"payout": f"{payout.id}:{fp}", "reason": "no"}).status_code == 403
     assert client.get("/approvals/").status_code == 403
     db.session.expire_all()
     assert db.session.get(Payout, payout.id).status == S.AWAITING_APPROVAL

@@ -4,11 +4,13 @@
     features       auth admin approvals batches callbacks main new_payout payouts
     payout_core    the payout domain
     shared         models extensions config crypto audit queue htmx downloads i18n security
-                   errors navigation checks, observability, provider (the Paymega client)
+                   errors navigation checks query_args lazy_text, observability, provider
+                   (the Paymega client)
 
 A layer imports only layers below it. A feature reaches another feature only through the
-modules that feature lists in `PUBLIC_MODULES` in its `__init__.py` (its blueprint `bp` is
-public too); everything else in a feature package is its own business.
+modules that feature lists in `PUBLIC_MODULES` in its `__init__.py`; its blueprint `bp` lives in
+its routes.py, which only blueprints.py imports. Everything else in a feature package is its
+own business.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from tests.architecture.imports import ROOT, Edge, all_modules, cycles, import_g
 FEATURES = ("auth", "admin", "approvals", "batches", "callbacks", "main", "new_payout",
             "payouts")
 SHARED = ("models", "extensions", "config", "crypto", "audit", "queue", "htmx", "downloads",
-          "i18n", "security", "errors", "navigation", "checks")
+          "i18n", "security", "errors", "navigation", "checks", "query_args", "lazy_text",
+          "form_tokens")
+# lazy_text: the app's `_l` (lazy translations escaped in HTML), a leaf module.
 CORE_MAY_IMPORT = ("payout_core", "models", "extensions", "config", "crypto", "provider",
-                   "queue", "observability")
+                   "queue", "observability", "lazy_text")
 # What would tie the domain to a web request or a page.
 REQUEST_BOUND = {"request", "session", "render_template", "url_for", "g", "has_request_context"}
 
@@ -110,3 +114,15 @@ def test_nothing_below_the_features_imports_a_feature() -> None:
     below = {*SHARED, "payout_core", "provider", "observability", "sandbox"}
     wrong = [str(e) for e in EDGES if part(e.importer) in below and part(e.imported) in FEATURES]
     assert wrong == []
+
+
+@pytest.mark.parametrize("feature", FEATURES)
+def test_a_feature_package_imports_nothing_when_it_is_imported(feature: str) -> None:
+    """Importing `webapp.<feature>.anything` runs the feature's `__init__.py` first. One that
+    imported its routes pulled in every feature those routes use, and a chain through two
+    such packages (admin → batches → approvals → admin) broke `flask --app wsgi` on a fresh
+    interpreter, although every module-level rule above held."""
+    tree = ast.parse((ROOT / "webapp" / feature / "__init__.py").read_text(encoding="utf-8"))
+    imports = [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
+    assert not [ast.unparse(node) for node in imports
+                if not (isinstance(node, ast.ImportFrom) and node.module == "__future__")]

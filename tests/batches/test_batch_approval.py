@@ -39,7 +39,7 @@ def test_the_uploader_cannot_approve_even_as_a_manager(make_user, make_batch, sa
     batch = make_batch(boss, accounts(2))
     with pytest.raises(BatchRefused) as refused:
         approve_batch(batch.id, boss, fingerprint_of(batch))
-    assert refused.value.refusal == BatchRefusal.OWN_BATCH
+    assert refused.value.refusal == BatchRefusal.OWN
     with pytest.raises(BatchRefused):
         reject_batch(batch.id, boss, "no", fingerprint_of(batch))
     assert _status(batch) == B.AWAITING_APPROVAL and _payouts() == 0

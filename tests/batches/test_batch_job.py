@@ -87,7 +87,8 @@ def test_partial_failures_follow_the_single_payout_rules_then_retry(
     rows = _rows(batch)
     assert [r.state for r in rows] == [RowState.FAILED, RowState.SENT, RowState.SENT,
                                        RowState.FAILED, RowState.SENT, RowState.SENT]
-    assert "422" in rows[0].failure and "403" in rows[3].failure
+    assert rows[0].failure["http_status"] == 422 and rows[3].failure["http_status"] == 403
+    assert rows[0].failure["kind"] == "ValidationFailed" and rows[3].failure["kind"] == "Forbidden"
     assert rows[0].payout.status == S.FAILED_TO_CREATE
     assert rows[3].payout.status == S.AWAITING_APPROVAL  # still created at the provider
     _no_duplicates(sandbox)
@@ -100,6 +101,15 @@ def test_partial_failures_follow_the_single_payout_rules_then_retry(
     first_of_row5 = rows[3].payout_id
     answer = client_for("olga").post(f"/batches/{batch.id}/retry")
     assert answer.status_code == 303
+    # The retry waits for a fresh approval of the retried rows (the uploader cannot give it).
+    waiting = db.session.get(Batch, batch.id, populate_existing=True)
+    assert waiting.status == B.AWAITING_APPROVAL and waiting.retried_by_id is not None
+    assert [r.state for r in _rows(batch)].count(RowState.PENDING) == 2
+    assert client_for("olga").post(f"/batches/{batch.id}/approve", data={
+        "fingerprint": fingerprint_of(waiting)}).status_code == 403
+    approved = client_for("max").post(f"/batches/{batch.id}/approve",
+                                      data={"fingerprint": fingerprint_of(waiting)})
+    assert approved.status_code == 303
     rows = _rows(batch)
     assert [r.state for r in rows] == [RowState.SENT] * 6
     assert rows[0].attempt == 1 and rows[0].payout.submission_token.endswith(":2:retry1")
@@ -145,6 +155,9 @@ def test_a_killed_worker_resumes_without_duplicates(app, make_user, make_batch, 
     assert [r.state for r in _rows(batch)][:1] == [RowState.SENT]
 
     monkeypatch.setitem(app.config, "BATCH_STEP_HOOK", None)
+    # The restarted worker comes after the grace period: a request the dead one may have
+    # sent cannot still be running.
+    monkeypatch.setitem(app.config, "RECOVERY_GRACE_SECONDS", 0)
     assert resume_batches() == [batch.id]  # as the restarted worker does
     rows = _rows(batch)
     assert [r.state for r in rows] == [RowState.SENT] * 4

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from tests.batches.conftest import csv_bytes, service
 from webapp.batches.columns import columns_for
 from webapp.batches.services import read_file
-from webapp.batches.validation import validate_rows
+from webapp.batches.validation import error_message, validate_rows
 from webapp.new_payout.forms import build_payout_form
 
 BAD_ROWS = [
@@ -83,9 +83,24 @@ def test_duplicates_inside_the_file(app):
     with app.test_request_context():
         report = validate_rows(service(), rows, "en")
     assert [r.valid for r in report.rows] == [True, True, False, True]
-    assert report.rows[2].errors == [{"column": "", "message":
+    assert report.rows[2].errors == [{"column": "", "code": "duplicate", "row": 2, "message":
                                       "Same recipient and amount as row 2."}]
     assert report.total == Decimal("31.00")
+
+
+def test_row_errors_are_kept_in_every_language_and_shown_in_the_readers(app):
+    """Uploaded by a Russian operator, read by a Ukrainian manager: each in their language."""
+    rows = [{"account": "", "amount": "10"}, {"account": "1", "amount": "10"},
+            {"account": "1", "amount": "10.00"}]
+    with app.test_request_context():
+        report = validate_rows(service(), rows, "ru")
+    missing, duplicate = report.rows[0].errors[0], report.rows[2].errors[0]
+    assert set(missing["messages"]) == {"en", "ru", "uk"}
+    assert missing["message"] == missing["messages"]["ru"] != missing["messages"]["uk"]
+    with app.test_request_context():
+        assert error_message(missing, "uk") == missing["messages"]["uk"]
+        assert error_message(duplicate, "uk") == "Той самий отримувач і сума, що й у рядку 3."
+        assert error_message(duplicate, "ru").startswith("Тот же получатель")
 
 
 def test_messages_and_labels_in_the_operators_language(app):

@@ -21,15 +21,14 @@ def switch_language(page: Page, code: str) -> None:
 
 
 def choose_test_service(page: Page, amount: str = "10.00", *, javascript: bool = True) -> None:
-    """Step 1 and 2: currency and amount, then the sandbox's test service. With JavaScript
-    the choice itself brings the form (htmx); without, the person presses Continue."""
+    """Step 1 and 2: currency and amount, then the sandbox's test service and Continue (with
+    JavaScript htmx brings the form in place; without, the page reloads with it)."""
     page.locator("#currency").select_option("USD")
     page.locator("#amount").fill(amount)
     page.locator("#start-form button[type=submit]").click()
     radio = page.locator("input[type=radio][name=service][value=test_usd]")
     radio.check()
-    if not javascript:
-        page.get_by_role("button", name="Continue with this service").click()
+    page.locator("form:has(input[type=radio][name=service]) button[type=submit]").click()
     expect(page.locator("#payout-form #field__account")).to_be_visible()
 
 

@@ -72,10 +72,10 @@ def test_journey_ukrainian_operator_filters_the_list_and_exports_csv(
     download = download_info.value
     assert download.suggested_filename.endswith(".csv")
     text = download.path().read_text(encoding="utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))  # the Ukrainian Excel separator
     assert len(rows) == 2, rows  # the header and the one payout the filters leave
     assert rows[1][0] == str(ids["large"])
-    assert "30.00" in rows[1] and "USD" in rows[1]
+    assert "30,00" in rows[1] and "USD" in rows[1]  # a decimal comma, as Ukrainian Excel reads it
 
 
 def test_journey_ukrainian_list_in_ukrainian(page: Page, make_user, make_payout) -> None:
@@ -91,7 +91,7 @@ def test_journey_ukrainian_list_in_ukrainian(page: Page, make_user, make_payout)
     with page.expect_download() as download_info:
         page.locator("#payout-list a[href*='export.csv']").click()
     text = download_info.value.path().read_text(encoding="utf-8-sig")
-    assert UKRAINIAN["csv_status_header"] in next(csv.reader(io.StringIO(text)))
+    assert UKRAINIAN["csv_status_header"] in next(csv.reader(io.StringIO(text), delimiter=";"))
 
 
 def test_journey_russian_operator_sees_errors_in_russian(page: Page, make_user, sandbox) -> None:

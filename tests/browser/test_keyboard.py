@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.steps import DETAIL_URL, payouts
+from tests.browser.conftest import log_in
+from tests.browser.steps import DETAIL_URL, choose_test_service, payouts
 from webapp.models import PayoutStatus, Role
 
 FOCUSED_JS = """() => {
@@ -60,26 +61,22 @@ def test_journey_keyboard_only_operator_creates_a_payout(page: Page, make_user, 
     page.wait_for_load_state("networkidle")  # the typing's own delayed refresh has landed too
 
     tab_to(page, lambda f: f["name"] == "service")
-    # Arrows move within the radio group (each move shows that service's form); focus must
-    # stay on the radios while the region is swapped, or the keyboard user is lost.
+    # Arrows move within the radio group and load nothing: the region is never swapped
+    # under the keyboard; Enter ("Continue with this service") brings the chosen form.
+    asked = watch_new_payout_requests(page)
     page.keyboard.press("ArrowDown")
-    expect(page.locator("#payout-form")).to_be_visible()
-    page.wait_for_load_state("networkidle")
     moved_to = page.evaluate("document.activeElement.id")
     assert moved_to.startswith("service-") and moved_to != "service-test_usd", moved_to
-    shown = page.locator("#payout-form input[name=service]")
     for _ in range(20):
         if page.evaluate("document.activeElement.value") == "test_usd":
             break
         page.keyboard.press("ArrowUp")
-        page.wait_for_load_state("networkidle")
-    # Enter confirms the choice ("Continue with this service"), whatever arrived meanwhile.
+    page.wait_for_timeout(300)
+    assert asked == [] and page.locator("#payout-form").count() == 0
     page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
-    expect(shown).to_have_value("test_usd")
-    expect(page.locator("#field__account")).to_be_visible()
-
-    tab_to(page, lambda f: f["id"] == "field__account")
+    expect(page.locator("#payout-form input[name=service]")).to_have_value("test_usd")
+    # Focus lands on the form's first field.
+    expect(page.locator("#field__account")).to_be_focused()
     page.keyboard.type("123456")
     page.keyboard.press("Enter")  # implicit submission: "Continue", never a money action
     expect(page.locator("#review-form")).to_be_visible()
@@ -89,3 +86,45 @@ def test_journey_keyboard_only_operator_creates_a_payout(page: Page, make_user, 
     page.wait_for_url(DETAIL_URL)
     [created] = payouts()
     assert created.status_enum == PayoutStatus.AWAITING_APPROVAL
+
+
+def watch_new_payout_requests(page: Page) -> list[str]:
+    """URLs of the new-payout requests the page sends from now on."""
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/payouts/new" in r.url else None)
+    return asked
+
+
+def test_arrowing_through_services_never_replaces_the_form(page: Page, make_user,
+                                                           sandbox) -> None:
+    """A form already filled in stays as it is while the keyboard arrows through the other
+    services; only Continue swaps it, and focus then lands on the new form's first field to
+    fill (the recipient's first; the amount above it is already given)."""
+    make_user("olga", Role.OPERATOR)
+    log_in(page, "olga")
+    page.goto("/payouts/new")
+    choose_test_service(page)
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#field__account")).to_be_focused()
+    page.keyboard.type("987654")
+    page.locator("input[type=radio][value=test_usd]").focus()
+    asked = watch_new_payout_requests(page)
+    radios = page.locator("input[type=radio][name=service]:not([disabled])")
+    assert radios.count() >= 2
+    visited = set()
+    for key in ["ArrowDown"] * (radios.count() + 1) + ["ArrowUp"] * (radios.count() + 1):
+        page.keyboard.press(key)
+        visited.add(page.evaluate("document.activeElement.value"))
+        assert page.evaluate("document.activeElement.name") == "service", (key, visited, asked)
+    page.wait_for_timeout(500)
+    assert len(visited) >= 2, visited
+    assert asked == [], f"arrowing loaded {asked}"
+    expect(page.locator("#payout-form input[name=service]")).to_have_value("test_usd")
+    expect(page.locator("#field__account")).to_have_value("987654")
+    chosen = page.evaluate("document.activeElement.value")
+    page.keyboard.press("Enter")
+    expect(page.locator("#payout-form input[name=service]")).to_have_value(chosen)
+    # The first field still to fill: the recipient's first (the amount is already given).
+    first_field = "#payout-form fieldset :is(input:not([type=hidden]), select, textarea)"
+    expect(page.locator(first_field).first).to_be_focused()
+

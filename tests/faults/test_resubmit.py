@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, Role
 
@@ -17,8 +19,10 @@ def test_a_refused_payout_is_sent_again_once_as_a_new_payout(make_user, make_pay
     client = client_for("olga")
     page = client.get(f"/payouts/{refused.id}").get_data(as_text=True)
     assert "Send again as a new payout" in page
-    first = client.post(f"/payouts/{refused.id}/resubmit")
-    second = client.post(f"/payouts/{refused.id}/resubmit")  # a double click
+    token = re.search(r'name="submission_token" value="([^"]+)"', page).group(1)
+    first = client.post(f"/payouts/{refused.id}/resubmit", data={"submission_token": token})
+    second = client.post(f"/payouts/{refused.id}/resubmit",  # a double click
+                         data={"submission_token": token})
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
     db.session.expire_all()
@@ -29,6 +33,8 @@ def test_a_refused_payout_is_sent_again_once_as_a_new_payout(make_user, make_pay
     assert copy.amount == refused.amount and copy.fields_masked == refused.fields_masked
     assert db.session.get(Payout, refused.id).status == S.FAILED_TO_CREATE
     assert sandbox.state.counters["invoices_stored"][copy.reference_id] == 1
+    # The copy keeps its creator and names who resent it.
+    assert copy.created_by_id == creator.id and copy.resent_by_id == creator.id
 
 
 def test_only_refused_payouts_can_be_sent_again(make_user, make_payout, client_for):

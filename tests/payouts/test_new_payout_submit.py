@@ -132,7 +132,8 @@ def test_provider_422_lands_on_its_field(operator_client: FlaskClient, sandbox: 
     region = html[html.index(f'id="{field_id}'):]
     region = region[:region.index("</div>")]
     assert message in region
-    assert 'value="4111111111111111"' in html  # kept for a corrected retry
+    # A card number never comes back to the browser (issue 20): typed again, and said so.
+    assert 'value="4111111111111111"' not in html and "type them again" in html
     new_token = re.search(r'name="submission_token" type="hidden" value="([^"]+)"', html)
     assert new_token and new_token.group(1) != values["submission_token"]
     assert sandbox.state.newest_first() == []  # the provider created nothing

@@ -188,8 +188,8 @@ def test_duplicate_warning_needs_confirmation_and_reason(operator_client: FlaskC
     first, second = payouts()
     [event] = db.session.scalars(db.select(PayoutEvent).filter_by(
         payout_id=second.id, kind="duplicate_confirmed"))
-    assert event.message == "Second instalment of the March invoice"
-    assert event.details == {"duplicate_of": [first.id]}
+    assert event.details == {"reason": "Second instalment of the March invoice",
+                             "duplicate_of": [first.id]}
     detail = text(operator_client.get(f"/payouts/{second.id}"))
     assert "Created despite a possible duplicate" in detail
     assert "Second instalment of the March invoice" in detail

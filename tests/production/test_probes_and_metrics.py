@@ -64,10 +64,14 @@ def test_readyz_is_ready_with_database_and_provider(client: FlaskClient) -> None
     assert "Set-Cookie" not in answer.headers
 
 
-@pytest.mark.parametrize("broken", ["database", "redis", "provider"])
-def test_readyz_says_not_ready_and_nothing_more(broken: str, tmp_path, database_url: str,
-                                                sandbox: SandboxServer, build_app,
-                                                caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize(("broken", "code", "status"), [
+    ("database", 503, "not ready"),  # nothing can be served: out of rotation
+    ("redis", 200, "degraded"),  # limits in memory, jobs left to the sweeps: still serve
+    ("provider", 200, "degraded"),  # shared by every instance: pages and decisions still work
+])
+def test_readyz_tells_degraded_from_not_ready_and_nothing_more(
+        broken: str, code: int, status: str, tmp_path, database_url: str,
+        sandbox: SandboxServer, build_app, caplog: pytest.LogCaptureFixture) -> None:
     settings = app_settings(database_url, sandbox.url)
     if broken == "database":
         settings["DATABASE_URL"] = f"sqlite:///{tmp_path}/missing/dir/db.sqlite"
@@ -77,8 +81,8 @@ def test_readyz_says_not_ready_and_nothing_more(broken: str, tmp_path, database_
     else:
         settings["PAYMEGA_API_URL"] = closed_port_url()
     answer = build_app(settings).test_client().get("/readyz")
-    assert answer.status_code == 503
-    assert answer.get_json() == {"status": "not ready"}  # no hint for outsiders
+    assert answer.status_code == code
+    assert answer.get_json() == {"status": status}  # no hint for outsiders
     assert any(broken in r.getMessage() for r in caplog.records)  # the details are logged
 
 

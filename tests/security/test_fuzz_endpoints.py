@@ -144,7 +144,8 @@ def signed_in(client: FlaskClient) -> bool:
 
 def test_every_post_endpoint_is_fuzzed() -> None:
     endpoints = {endpoint for endpoint, _rule, _args in POST_RULES}
-    assert {"new_payout.create", "approvals.approve", "approvals.reject", "approvals.batch",
+    assert {"new_payout.create", "approvals.approve", "approvals.reject", "approvals.bulk_approve",
+            "approvals.bulk_reject", "approvals.bulk_review",
             "callbacks.paymega", "auth.login", "admin.create_user", "main.set_language"} \
         <= endpoints
 

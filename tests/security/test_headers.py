@@ -68,6 +68,7 @@ def production_app(database_url: str, sandbox_url: str) -> Flask:
     return create_app(app_settings(
         database_url, sandbox_url, APP_MODE="production",
         METRICS_TOKEN="metrics-token-long-enough-for-production",
+        PAYMEGA_CALLBACK_URL="https://desk.example.test/callbacks/paymega",
     ))
 
 

@@ -146,7 +146,8 @@ def test_failed_payouts_needing_attention_latest_ten_in_scope(make_user, client_
     base = at("2024-05-10T00:00")
     mine = [add(olga.id, status=S.FAILED.value, provider_resolution="INSUFFICIENT_FUNDS",
                 updated_at=base + timedelta(minutes=i)) for i in range(12)]
-    theirs = add(sam.id, status=S.FAILED_TO_CREATE.value, last_error="<b>refused</b>",
+    theirs = add(sam.id, status=S.FAILED_TO_CREATE.value, last_error={"kind": "ValidationFailed",
+                                                             "provider_message": "<b>refused</b>"},
                  updated_at=base + timedelta(hours=5))
     add(olga.id, status=S.PROCESSED.value, updated_at=base + timedelta(hours=6))
 

@@ -1,5 +1,7 @@
 """Administration: users and roles (admins), the audit log (admins and auditors)."""
 
-from webapp.admin.routes import bp
 
-__all__ = ["bp"]
+# What other features may import: the approval limits (the approval policy reads them).
+PUBLIC_MODULES = ("limits",)
+
+__all__ = ["PUBLIC_MODULES"]

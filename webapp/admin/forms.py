@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     Form,
-    PasswordField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -15,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from webapp.auth.forms import StrongPassword
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import Role
 
 ROLE_LABELS = {
@@ -45,23 +43,15 @@ def roles_field() -> RoleCheckboxes:
 
 
 class CreateUserForm(FlaskForm):
+    """No password here: the user chooses one on the set-up link a second admin receives."""
+
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=2, max=64)])
     display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=128)])
     roles = roles_field()
-    password = PasswordField(_l("Initial password"), validators=[DataRequired(), StrongPassword()])
-
-    def validate(self, extra_validators: dict | None = None) -> bool:  # type: ignore[override]
-        # The policy refuses a password containing the username being created.
-        self.policy_username = (self.username.data or "").strip().lower()
-        return super().validate(extra_validators)
 
 
 class RolesForm(FlaskForm):
     roles = roles_field()
-
-
-class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), StrongPassword()])
 
 
 class ActionForm(FlaskForm):

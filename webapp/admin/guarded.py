@@ -1,5 +1,7 @@
-"""Guarded privileges: granting manager/admin, raising an approval limit and resetting someone's
-second factor wait as a PendingChange until a second admin confirms (within 24 hours).
+"""Guarded privileges: granting manager/admin, raising an approval limit, creating a user,
+resetting someone's password or second factor and enabling a disabled account wait as a
+PendingChange until a second admin confirms (within 24 hours). Confirming an account action that
+needs a new password yields a one-time set-up link for the user; the asking admin never sees it.
 
 The requester can never confirm (checked here and again in the conditional UPDATE), nor can
 the person the change is about. Confirming applies the change in the same transaction. Each
@@ -14,14 +16,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from webapp.admin import limits
 from webapp.audit import record, user_target
-from webapp.auth import services, twofactor
+from webapp.auth import services, setup_links, twofactor
+from webapp.auth.account_changes import AccountChangeKind, note
 from webapp.auth.sessions import end_all
 from webapp.extensions import db
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import ChangeKind, ChangeStatus, PendingChange, Role, User
 from webapp.models.base import utcnow
 
@@ -69,7 +72,14 @@ def request_roles(target: User, wanted: Iterable[Role], actor: User) -> PendingC
     wanted = set(wanted)
     if not wanted:
         raise services.AccountError(str(_l("Give the user at least one role.")))
+    services.check_roles_compatible(wanted)
     old = target.roles
+    if target.roles_conflict and wanted != old:
+        # Mending an account that holds admin and a money role decides which duty it keeps:
+        # that is for an admin pair, like any grant.
+        return request_change(ChangeKind.GRANT_ROLE, target, {
+            "grant": sorted(r.value for r in wanted - old),
+            "remove": sorted(r.value for r in old - wanted)}, actor)
     grants = (wanted - old) & PRIVILEGED_ROLES
     now_roles = wanted - grants
     later_removed: set[Role] = set()
@@ -100,15 +110,63 @@ def request_2fa_reset(target: User, actor: User) -> PendingChange:
     return request_change(ChangeKind.RESET_2FA, target, {}, actor)
 
 
-def _apply(change: PendingChange, actor: User, now: datetime) -> None:
+def request_new_user(username: str, roles: Iterable[Role], actor: User,
+                     display_name: str | None = None) -> tuple[User, PendingChange]:
+    """The account exists at once (no role, no password: nobody can sign in with it); its
+    roles and a set-up link come when a second admin confirms."""
+    wanted = set(roles)
+    user = services.create_user(username, "", (), actor=actor, display_name=display_name,
+                                pending_roles=wanted)
+    change = request_change(ChangeKind.CREATE_USER, user,
+                            {"roles": sorted(r.value for r in wanted)}, actor)
+    return user, change
+
+
+def request_password_reset(target: User, actor: User) -> PendingChange:
+    return request_change(ChangeKind.RESET_PASSWORD, target, {}, actor)
+
+
+def request_enable(target: User, actor: User) -> PendingChange:
+    if not target.disabled:
+        raise services.AccountError(str(_l("This account is not disabled.")))
+    return request_change(ChangeKind.ENABLE_USER, target, {}, actor)
+
+
+ACCOUNT_CHANGE_OF = {
+    ChangeKind.GRANT_ROLE: AccountChangeKind.ROLES_CHANGED,
+    ChangeKind.RESET_2FA: AccountChangeKind.SECOND_FACTOR_RESET,
+    ChangeKind.CREATE_USER: AccountChangeKind.CREATED,
+    ChangeKind.RESET_PASSWORD: AccountChangeKind.PASSWORD_RESET,
+    ChangeKind.ENABLE_USER: AccountChangeKind.ENABLED,
+}
+# Kinds after which the user chooses a new password on a one-time set-up link.
+NEEDS_SETUP_LINK = frozenset({ChangeKind.CREATE_USER, ChangeKind.RESET_PASSWORD,
+                              ChangeKind.ENABLE_USER})
+
+
+def _set_roles(change: PendingChange, roles: set[Role], actor: User, now: datetime) -> None:
+    services.set_roles(change.target, roles, actor=actor)
+    if roles & PRIVILEGED_ROLES:
+        change.target.promoted_at = now
+        change.target.promoted_by_id = change.requested_by_id
+        change.target.promotion_confirmed_by_id = actor.id
+
+
+def _apply(change: PendingChange, actor: User, now: datetime) -> str | None:
+    """Apply the change; returns the raw set-up link token when the kind yields one."""
     target = change.target
-    if change.kind == ChangeKind.GRANT_ROLE:
+    kind = ChangeKind(change.kind)
+    if kind == ChangeKind.GRANT_ROLE:
         roles = (target.roles | {Role(r) for r in change.payload["grant"]}) - {
             Role(r) for r in change.payload.get("remove", [])}
-        services.set_roles(target, roles, actor=actor)
-        target.promoted_at = now
-        target.promoted_by_id = change.requested_by_id
-        target.promotion_confirmed_by_id = actor.id
+        _set_roles(change, roles, actor, now)
+    elif kind == ChangeKind.CREATE_USER:
+        _set_roles(change, {Role(r) for r in change.payload["roles"]}, actor, now)
+    elif kind == ChangeKind.ENABLE_USER:
+        services.enable_user(target, actor=actor)
+    elif kind == ChangeKind.RESET_PASSWORD:
+        record("password_reset", actor=actor, target=user_target(target),
+               details={"change": change.id})
     elif change.kind == ChangeKind.RAISE_LIMIT:
         amount = change.payload["max_amount"]
         limits.apply(target, change.payload["currency"],
@@ -119,6 +177,11 @@ def _apply(change: PendingChange, actor: User, now: datetime) -> None:
         ended = end_all(target, "2fa_reset")
         record("two_factor_reset", actor=actor, target=user_target(target),
                details={"change": change.id, "sessions_ended": ended})
+    if kind in ACCOUNT_CHANGE_OF:
+        note(target, ACCOUNT_CHANGE_OF[kind], [change.requested_by_id, actor.id], at=now)
+    if kind in NEEDS_SETUP_LINK:
+        return setup_links.issue(target, kind.value, actor, now)
+    return None
 
 
 def _refuse(change: PendingChange, actor: User, reason: str) -> GuardRefused:
@@ -126,8 +189,9 @@ def _refuse(change: PendingChange, actor: User, reason: str) -> GuardRefused:
     return GuardRefused(reason)
 
 
-def confirm(change: PendingChange, actor: User, now: datetime | None = None) -> None:
-    """Apply `change` as the second admin; the requester and the target are refused."""
+def confirm(change: PendingChange, actor: User, now: datetime | None = None) -> str | None:
+    """Apply `change` as the second admin; the requester and the target are refused. Returns
+    the set-up link token to show this admin once, when the change yields one."""
     now = now or utcnow()
     if change.requested_by_id == actor.id:
         raise _refuse(change, actor, "own_request")
@@ -150,8 +214,9 @@ def confirm(change: PendingChange, actor: User, now: datetime | None = None) -> 
     if not won:
         raise _refuse(change, actor, "not_pending")
     db.session.refresh(change)
-    _apply(change, actor, now)
+    token = _apply(change, actor, now)
     _audit("change_confirmed", change, actor)
+    return token
 
 
 def cancel(change: PendingChange, actor: User) -> None:

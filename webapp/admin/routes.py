@@ -1,7 +1,12 @@
-"""/admin/users: list and create users, change roles, disable or enable, reset passwords.
+"""Admin pages.
+
+/admin/users: list users, ask for a new user, change roles, disable, and ask for a password
+reset or for enabling an account. Creating a user, resetting a password and enabling an account
+could let one admin act as someone else, so each needs a fresh step-up and waits for a second
+admin (webapp/admin/guarded.py); the confirmed request yields a one-time set-up link on which
+the user chooses a password.
 
 /admin/audit: the append-only audit log, newest first, filtered by action and user.
-
 Read-only by design: no route here (or anywhere) changes or deletes an audit row.
 
 /admin/pending: privileged changes waiting for a second admin; confirm or cancel them.
@@ -13,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, func, select
@@ -21,23 +26,19 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from webapp.admin import guarded, limits
-from webapp.admin.forms import (
-    ActionForm,
-    AuditFilterForm,
-    CreateUserForm,
-    ResetPasswordForm,
-    RolesForm,
-)
+from webapp.admin.audit_wording import audit_sentence
+from webapp.admin.forms import ActionForm, AuditFilterForm, CreateUserForm, RolesForm
 from webapp.admin.security_forms import LimitForm
 from webapp.audit import ACTION_LABELS, action_label, record, user_target
 from webapp.auth import services
 from webapp.auth.access import roles_required
 from webapp.auth.services import AccountError
-from webapp.auth.sessions import active_sessions, end_all, start_session
+from webapp.auth.sessions import active_sessions, end_all
 from webapp.auth.stepup import step_up_required
 from webapp.extensions import db
 from webapp.htmx import redirect_to, render_page
 from webapp.models import AuditEvent, ChangeStatus, PendingChange, Role, User
+from webapp.query_args import DB_INT_MAX, int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -53,6 +54,10 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
+def _user_url(user_id: int) -> str:
+    return url_for("admin.user", user_id=user_id)
+
+
 def _list_page(form: CreateUserForm, status: int = 200) -> tuple[str, int]:
     users = db.session.scalars(select(User).order_by(User.username)).all()
     return render_template("admin/users.html", users=users, form=form,
@@ -60,13 +65,11 @@ def _list_page(form: CreateUserForm, status: int = 200) -> tuple[str, int]:
 
 
 def _user_page(user: User, roles_form: RolesForm | None = None,
-               password_form: ResetPasswordForm | None = None,
                limit_form: LimitForm | None = None, status: int = 200) -> tuple[str, int]:
     roles_form = roles_form or RolesForm(prefix="roles",
                                          data={"roles": sorted(r.value for r in user.roles)})
-    password_form = password_form or ResetPasswordForm(prefix="pw")
     return render_template(
-        "admin/user.html", user=user, roles_form=roles_form, password_form=password_form,
+        "admin/user.html", user=user, roles_form=roles_form,
         action_form=ActionForm(), limit_form=limit_form or LimitForm(prefix="limit"),
         limits=limits.limits_of(user), sessions=active_sessions(user),
         pending=guarded.pending_for(user)), status
@@ -74,21 +77,31 @@ def _user_page(user: User, roles_form: RolesForm | None = None,
 
 def _say_requested(change: object) -> None:
     if change is not None:
-        flash(_("Granting manager or admin takes effect when another admin confirms it on "
-                "the Pending changes page (within 24 hours)."), "info")
+        flash(_("Requested. It takes effect when another admin confirms it on the Pending "
+                "changes page (within 24 hours)."), "info")
 
 
-def _apply(change: Callable[[], None], done: str, back: str) -> Response:
-    """Run an account change: commit and say `done`, or roll back and show the refusal."""
+def _refused(action: str, user: User, error: services.AccountError) -> None:
+    """A refusal: nothing changes, the reason is shown and audited."""
+    db.session.rollback()
+    record("account_action_refused", target=user_target(user),
+           details={"action": action, "reason": str(error)})
+    db.session.commit()
+    flash(str(error), "error")
+
+
+def _apply(action: str, user: User, change: Callable[[], object], done: str | None) -> Response:
+    """Run an account change: commit and say `done` (or that it waits for a second admin)."""
     try:
-        change()
+        outcome = change()
     except services.AccountError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+        _refused(action, user, error)
     else:
         db.session.commit()
-        flash(done, "success")
-    return redirect_to(back)
+        if done:
+            flash(done, "success")
+        _say_requested(outcome)
+    return redirect_to(_user_url(user.id))
 
 
 @bp.route("/users", methods=["GET"])
@@ -99,27 +112,28 @@ def users() -> tuple[str, int]:
 
 @bp.route("/users/new", methods=["POST"])
 @roles_required(Role.ADMIN)
+@step_up_required(back=lambda: url_for("admin.users"))
 def create_user() -> Response | tuple[str, int]:
     form = CreateUserForm()
     if not form.validate_on_submit():
         return _list_page(form, 422)
     wanted = {Role(value) for value in form.roles.data or []}
-    # Privileged roles are not given at creation: they wait for a second admin like any grant.
-    plain = wanted - guarded.PRIVILEGED_ROLES
     try:
-        user = services.create_user(
-            form.username.data or "", form.password.data or "", plain,
-            actor=_me(), display_name=form.display_name.data, pending_roles=wanted - plain,
-        )
-        change = guarded.request_roles(user, wanted, _me()) if wanted != plain else None
+        user, _change = guarded.request_new_user(form.username.data or "", wanted, _me(),
+                                                 display_name=form.display_name.data)
     except services.AccountError as error:
         db.session.rollback()
+        record("account_action_refused", details={
+            "action": "create_user", "username": (form.username.data or "")[:64],
+            "reason": str(error)})
+        db.session.commit()
         form.username.errors = [*form.username.errors, str(error)]
         return _list_page(form, 422)
     db.session.commit()
-    flash(_("User %(name)s created.", name=user.username), "success")
-    _say_requested(change)
-    return redirect_to(url_for("admin.user", user_id=user.id))
+    flash(_("User %(name)s requested. When another admin confirms, they receive a one-time "
+            "set-up link to pass on; the user chooses their own password there.",
+            name=user.username), "info")
+    return redirect_to(_user_url(user.id))
 
 
 @bp.route("/users/<int:user_id>", methods=["GET"])
@@ -130,16 +144,15 @@ def user(user_id: int) -> tuple[str, int]:
 
 @bp.route("/users/<int:user_id>/roles", methods=["POST"])
 @roles_required(Role.ADMIN)
-@step_up_required(back=lambda user_id: url_for("admin.user", user_id=user_id))
+@step_up_required(back=_user_url)
 def set_roles(user_id: int) -> Response | tuple[str, int]:
     user = _user_or_404(user_id)
     form = RolesForm(prefix="roles")
     if not form.validate_on_submit():
         return _user_page(user, roles_form=form, status=422)
     roles = {Role(value) for value in form.roles.data or []}
-    return _apply(lambda: _say_requested(guarded.request_roles(user, roles, actor=_me())),
-                  _("Roles of %(name)s saved.", name=user.username),
-                  url_for("admin.user", user_id=user.id))
+    return _apply("set_roles", user, lambda: guarded.request_roles(user, roles, actor=_me()),
+                  _("Roles of %(name)s saved.", name=user.username))
 
 
 @bp.route("/users/<int:user_id>/disable", methods=["POST"])
@@ -148,38 +161,34 @@ def disable_user(user_id: int) -> Response:
     user = _user_or_404(user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    return _apply(lambda: services.disable_user(user, actor=_me()),
-                  _("%(name)s is disabled and signed out.", name=user.username),
-                  url_for("admin.user", user_id=user.id))
+    return _apply("disable", user, lambda: services.disable_user(user, actor=_me()),
+                  _("%(name)s is disabled and signed out.", name=user.username))
 
 
 @bp.route("/users/<int:user_id>/enable", methods=["POST"])
 @roles_required(Role.ADMIN)
+@step_up_required(back=_user_url)
 def enable_user(user_id: int) -> Response:
     user = _user_or_404(user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    return _apply(lambda: services.enable_user(user, actor=_me()),
-                  _("%(name)s is enabled.", name=user.username),
-                  url_for("admin.user", user_id=user.id))
+    return _apply("enable", user, lambda: guarded.request_enable(user, _me()), None)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @roles_required(Role.ADMIN)
-def reset_password(user_id: int) -> Response | tuple[str, int]:
+@step_up_required(back=_user_url)
+def reset_password(user_id: int) -> Response:
     user = _user_or_404(user_id)
-    form = ResetPasswordForm(prefix="pw")
-    form.policy_username = user.username
-    if not form.validate_on_submit():
-        return _user_page(user, password_form=form, status=422)
-    me = _me()
-    response = _apply(lambda: services.set_password(user, form.password.data or "", actor=me),
-                      _("Password of %(name)s reset; their sessions are signed out.",
-                        name=user.username),
-                      url_for("admin.user", user_id=user.id))
-    if user.id == me.id:
-        start_session(user)  # resetting one's own password keeps this session signed in
-    return response
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+    def ask() -> object:
+        if user.id == _me().id:
+            raise services.AccountError(_("Change your own password on your profile page."))
+        return guarded.request_password_reset(user, _me())
+
+    return _apply("reset_password", user, ask, None)
 
 
 PER_PAGE = 50
@@ -211,11 +220,13 @@ def audit() -> str:
     if not form.validate():
         form = AuditFilterForm()
         form.action.choices = _action_choices()
-    page = db.paginate(_filtered(form), page=request.args.get("page", 1, type=int),
+    number = int_arg("page", 1, maximum=DB_INT_MAX // PER_PAGE) or 1
+    page = db.paginate(_filtered(form), page=number,
                        per_page=PER_PAGE, error_out=False)
     filters = {k: v for k, v in {"action": form.action.data, "user": form.user.data}.items() if v}
     return render_page("admin/audit.html", "admin/_audit_table.html", page=page, form=form,
-                       filters=filters, action_label=action_label)
+                       filters=filters, action_label=action_label,
+                       audit_sentence=audit_sentence)
 
 
 RECENT = 20
@@ -254,7 +265,7 @@ def confirm_change(change_id: int) -> Response:
         abort(400)
     change = _change_or_404(change_id)
     try:
-        guarded.confirm(change, _me())
+        token = guarded.confirm(change, _me())
     except guarded.GuardRefused as refused:
         db.session.commit()  # the refusal's audit row
         flash(str(refused), "error")
@@ -263,8 +274,18 @@ def confirm_change(change_id: int) -> Response:
         flash(str(error), "error")
     else:
         db.session.commit()
+        if token is not None:
+            return _setup_link_page(change, token)
         flash(_("Confirmed and applied."), "success")
     return redirect_to(_back())
+
+
+def _setup_link_page(change: PendingChange, token: str) -> Response:
+    """The set-up link, shown this once to the confirming admin (only its hash is stored)."""
+    link = url_for("auth.setup_account", token=token, _external=True)
+    response = make_response(render_template("admin/setup_link.html", change=change, link=link))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/pending/<int:change_id>/cancel", methods=["POST"])
@@ -282,10 +303,6 @@ def cancel_change(change_id: int) -> Response:
         db.session.commit()
         flash(_("Request cancelled."), "success")
     return redirect_to(_back())
-
-
-def _user_url(user_id: int) -> str:
-    return url_for("admin.user", user_id=user_id)
 
 
 def _requested() -> None:
@@ -306,6 +323,28 @@ def set_limit(user_id: int) -> Response | tuple[str, int]:
         flash(_("Approval limit of %(name)s saved.", name=user.username), "success")
     else:
         _requested()
+    db.session.commit()
+    return redirect_to(_user_url(user.id))
+
+
+@bp.route("/users/<int:user_id>/limits/<currency>/remove", methods=["POST"])
+@roles_required(Role.ADMIN)
+@step_up_required(back=lambda user_id, currency: _user_url(user_id))
+def remove_limit(user_id: int, currency: str) -> Response:
+    """No row: the manager cannot approve in this currency any more (a lowering: at once)."""
+    user = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    currency = currency.upper()[:8]
+    if limits.removal_raises(user, currency):
+        record("account_action_refused", target=user_target(user),
+               details={"action": "remove_limit", "currency": currency})
+        db.session.commit()
+        flash(_("Removing this line would let %(name)s approve more under the line for every "
+                "currency. Set a lower amount instead.", name=user.username), "error")
+    elif limits.remove(user, currency, _me()):
+        flash(_("The %(currency)s line of %(name)s is removed.", name=user.username,
+                currency=currency), "success")
     db.session.commit()
     return redirect_to(_user_url(user.id))
 

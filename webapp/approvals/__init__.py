@@ -1,8 +1,8 @@
 """Managers approve or reject other people's payouts."""
 
-from webapp.approvals.routes import bp
 
-# What other features may import: the approval limits and the payout fingerprint.
-PUBLIC_MODULES = ("services", "fingerprint")
+# What other features may import: the one approval policy and its facts, the approval
+# services and the payout fingerprint.
+PUBLIC_MODULES = ("services", "fingerprint", "policy", "facts")
 
-__all__ = ["PUBLIC_MODULES", "bp"]
+__all__ = ["PUBLIC_MODULES"]

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
-from flask_babel import lazy_gettext as _l
+from flask import abort, redirect, url_for
 from flask_login import current_user, login_required
 
 from webapp.extensions import login_manager
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,12 +49,15 @@ def load_user(session_id: str) -> User | None:
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:
-    """Logged in and holding at least one of `roles`, else 403 (anonymous: redirect to login)."""
+    """Logged in and holding at least one of `roles`, else 403 (anonymous: redirect to login;
+    a user with no role at all: to the page that says which grant waits for whom)."""
 
     def decorator(view: F) -> F:
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.roles:  # nothing granted yet: say what waits, not "403"
+                return redirect(url_for("auth.waiting_for_role"))
             if not current_user.has_role(*roles):
                 abort(403)
             return view(*args, **kwargs)

@@ -106,6 +106,35 @@ def enable(username: str) -> None:
     click.echo(f"Enabled {user.username}.")
 
 
+@users.command("limit")
+@click.argument("username")
+@click.argument("currency")
+@click.argument("amount")
+def limit(username: str, currency: str, amount: str) -> None:
+    """Set USERNAME's approval limit in CURRENCY ("*": every currency without its own limit).
+    AMOUNT is a number, "none" for no limit, or "remove" (cannot approve in CURRENCY)."""
+    from decimal import Decimal, InvalidOperation
+
+    from webapp.admin import limits
+
+    user = _get(username)
+    currency = currency.strip().upper()
+    if currency != limits.EVERY_CURRENCY and not (len(currency) == 3 and currency.isalpha()):
+        raise click.ClickException("CURRENCY is three letters, like EUR, or *.")
+    if amount.lower() == "remove":
+        limits.remove(user, currency, None)
+    else:
+        try:
+            value = None if amount.lower() == "none" else Decimal(amount).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            raise click.ClickException("AMOUNT is a number, none or remove.") from None
+        if value is not None and (not value.is_finite() or value < 0):
+            raise click.ClickException("AMOUNT must be zero or more.")
+        limits.apply(user, currency, value, None)
+    _commit_or_fail("Setting the limit")
+    click.echo(f"Approval limit of {user.username} in {currency}: {amount}.")
+
+
 @users.command("list")
 def list_users() -> None:
     """List every user with roles and state."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from flask_babel import lazy_gettext as _l
+from babel.dates import get_timezone_gmt, get_timezone_location
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import (
     Field,
@@ -19,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from webapp.auth.passwords import MAX_LENGTH, describe_problem, password_problem
+from webapp.lazy_text import lazy_gettext as _l
 
 LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("ru", "Русский"),
                     SelectChoice("uk", "Українська")]
@@ -37,9 +40,21 @@ COMMON_TIMEZONES = (
 )
 
 
+def timezone_label(name: str, now: datetime | None = None) -> str:
+    """A zone as people read it in their language: "Київ (GMT+02:00)", not "Europe/Kyiv"."""
+    if name == "UTC":
+        return "UTC"
+    zone = ZoneInfo(name)
+    locale = get_locale() or "en"
+    city = get_timezone_location(zone, locale=locale, return_city=True)
+    offset = get_timezone_gmt((now or datetime.now(UTC)).astimezone(zone), locale=locale)
+    return f"{city} ({offset})"
+
+
 def timezone_choices() -> list[SelectChoice]:
     known = available_timezones() | {"UTC"}
-    return [SelectChoice(name, name.replace("_", " ")) for name in COMMON_TIMEZONES
+    now = datetime.now(UTC)
+    return [SelectChoice(name, timezone_label(name, now)) for name in COMMON_TIMEZONES
             if name in known]
 
 
@@ -91,3 +106,11 @@ class ChangePasswordForm(FlaskForm):
     def __init__(self, *args: Any, username: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.policy_username = username
+
+
+class SetupPasswordForm(FlaskForm):
+    """The set-up link's form: the user's own new password, typed twice."""
+
+    password = PasswordField(_l("New password"), validators=[DataRequired(), StrongPassword()])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The passwords differ."))])

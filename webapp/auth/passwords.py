@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask_babel import lazy_gettext as _l
+
+from webapp.lazy_text import lazy_gettext as _l
 
 # OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1 (minimum recommended).
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
@@ -35,6 +38,11 @@ PROBLEM_MESSAGES = {
 
 def hash_password(password: str) -> str:
     return HASHER.hash(password)
+
+
+def unusable_password_hash() -> str:
+    """A real hash of a random password nobody is told: every sign-in attempt fails."""
+    return hash_password(secrets.token_urlsafe(32))
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:

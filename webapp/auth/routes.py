@@ -32,13 +32,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext, refresh
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from webapp.audit import record, user_target
-from webapp.auth import throttle
-from webapp.auth.access import ANY_ROLE, roles_required
+from webapp.auth import security_audit, throttle
+from webapp.auth.access import ANY_ROLE, role_label, roles_required
 from webapp.auth.forms import ChangePasswordForm, LoginForm, PreferencesForm
+from webapp.auth.next_url import safe_next
 from webapp.auth.passwords import verify_password
 from webapp.auth.services import find_user, set_password
 from webapp.auth.sessions import (
@@ -49,7 +50,8 @@ from webapp.auth.sessions import (
     end_session,
     start_session,
 )
-from webapp.auth.stepup import mark_fresh
+from webapp.auth.setup_routes import setup_account
+from webapp.auth.stepup import mark_fresh, resume_held_action
 from webapp.auth.twofactor import (
     PURPOSE,
     backup_codes_left,
@@ -64,6 +66,7 @@ from webapp.auth.twofactor import (
     verify_totp,
 )
 from webapp.auth.twofactor_forms import ButtonForm, SecondFactorForm, TotpCodeForm
+from webapp.auth.waiting_role import active_admins, waiting_grants
 from webapp.crypto import decrypt_text, encrypt_text
 from webapp.extensions import db, limiter
 from webapp.htmx import redirect_to
@@ -72,6 +75,7 @@ from webapp.models import User
 from webapp.models.base import utcnow
 
 bp = Blueprint("auth", __name__)
+bp.add_url_rule("/account/setup/<token>", view_func=setup_account, methods=["GET", "POST"])
 
 
 @bp.before_app_request
@@ -89,17 +93,11 @@ PENDING_SECONDS = 300
 IP_SCOPE = "login"
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.dashboard")
-
-
 def _await_second_factor(user: User) -> Response:
     """Password accepted: remember only who is half-way in, never sign them in yet."""
     clear_session()
     session[PENDING_KEY] = {"user_id": user.id, "since": time.time(),
-                            "next": _safe_next(request.args.get("next"))}
+                            "next": safe_next(request.args.get("next"))}
     record("login_second_factor_asked", actor=user, target=user_target(user))
     db.session.commit()
     return redirect(url_for("auth.login_verify"), code=303)
@@ -113,7 +111,7 @@ def pending_user() -> tuple[User, str] | None:
     user = db.session.get(User, pending.get("user_id"))
     if user is None or user.disabled or not user.totp_enabled:
         return None
-    return user, _safe_next(pending.get("next"))
+    return user, safe_next(pending.get("next"))
 
 
 def _refuse_locked(form: LoginForm, user: User | None) -> tuple[str, int]:
@@ -147,7 +145,7 @@ def login() -> str | Response | tuple[str, int]:
         record("login", actor=user, target=user_target(user))
         db.session.commit()
         start_session(user)
-        return redirect(_safe_next(request.args.get("next")), code=303)
+        return redirect(safe_next(request.args.get("next")), code=303)
     reason = "unknown_user" if user is None else ("disabled" if ok else "bad_password")
     # An unknown name is not stored: people type passwords into the username box.
     record("login_failed", actor=user, target=user_target(user) if user else None,
@@ -201,6 +199,7 @@ def login_verify() -> str | Response | tuple[str, int]:
         flash(_("Please sign in again."), "info")
         return redirect(url_for("auth.login"))
     user, next_url = pending
+    g.pending_username = user.username  # the demo's hint names the `demo code` to run
     form = SecondFactorForm()
     if not form.validate_on_submit():
         return render_template("auth/login_verify.html", form=form)
@@ -228,7 +227,7 @@ def login_verify() -> str | Response | tuple[str, int]:
 @roles_required(*ANY_ROLE)
 def step_up() -> str | Response | tuple[str, int]:
     user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    next_url = _safe_next(request.args.get("next"))
+    next_url = safe_next(request.args.get("next"))
     if not user.totp_enabled:
         flash(_("Set up two-factor sign-in first."), "info")
         return redirect_to(url_for("auth.twofactor_setup"))
@@ -243,7 +242,7 @@ def step_up() -> str | Response | tuple[str, int]:
     mark_fresh()
     record("step_up", actor=user, target=user_target(user))
     db.session.commit()
-    return redirect_to(next_url)
+    return resume_held_action() or redirect_to(next_url)
 
 
 def _me() -> User:
@@ -262,6 +261,17 @@ def _forms(user: User) -> tuple[PreferencesForm, ChangePasswordForm]:
 def _page(prefs: PreferencesForm, password: ChangePasswordForm, status: int = 200
           ) -> tuple[str, int]:
     return render_template("auth/profile.html", prefs=prefs, password=password), status
+
+
+@bp.route("/waiting-for-role", methods=["GET"])
+@login_required
+def waiting_for_role() -> str | Response:
+    """Signed in, no role yet: which grant waits and which admins may confirm it."""
+    user = _me()
+    if user.roles:
+        return redirect(url_for("main.dashboard"))
+    return render_template("auth/waiting_for_role.html", grants=waiting_grants(user),
+                           admins=active_admins())
 
 
 @bp.route("/profile", methods=["GET"])
@@ -344,7 +354,7 @@ ENROL_KEY = "totp_enrol"  # the secret being enrolled, encrypted (the session co
 # What a manager or admin without a second factor may still open.
 OPEN_BEFORE_ENROLMENT = frozenset({
     "auth.twofactor_setup", "auth.logout", "auth.login", "auth.login_verify",
-    "main.set_language", "static",
+    "main.set_language", "static", "auth.setup_account",
 })
 
 
@@ -455,3 +465,7 @@ def twofactor_disable() -> Response | tuple[str, int]:
     db.session.commit()
     flash(_("Two-factor sign-in is switched off."), "success")
     return redirect_to(url_for("auth.twofactor"))
+
+
+assert security_audit.SECURITY_ACTION_LABELS  # importing it adds the audit labels
+bp.add_app_template_global(role_label, "role_label")

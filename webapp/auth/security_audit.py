@@ -3,9 +3,8 @@ step-up, sessions and guarded privileges (added to the audit log's label table).
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from webapp.audit import ACTION_LABELS
+from webapp.lazy_text import lazy_gettext as _l
 
 SECURITY_ACTION_LABELS = {
     "login_second_factor_asked": _l("Password accepted, second factor asked"),
@@ -24,6 +23,8 @@ SECURITY_ACTION_LABELS = {
     "change_cancelled": _l("Privileged change cancelled"),
     "change_expired": _l("Privileged change expired"),
     "approval_limit_changed": _l("Approval limit changed"),
+    "setup_link_issued": _l("Set-up link issued"),
+    "account_action_refused": _l("Account change refused"),
 }
 
 ACTION_LABELS.update(SECURITY_ACTION_LABELS)

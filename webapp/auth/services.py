@@ -9,14 +9,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from webapp.audit import record, user_target
-from webapp.auth.passwords import describe_problem, hash_password, password_problem
+from webapp.auth.account_changes import AccountChangeKind, note
+from webapp.auth.passwords import (
+    describe_problem,
+    hash_password,
+    password_problem,
+    unusable_password_hash,
+)
 from webapp.auth.sessions import end_all
 from webapp.extensions import db
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import Role, User, UserRole
+from webapp.models.user import roles_conflict
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 
@@ -32,6 +39,16 @@ def normalize_username(username: str) -> str:
 def find_user(username: str) -> User | None:
     name = normalize_username(username)
     return db.session.scalar(select(User).where(func.lower(User.username) == name))
+
+
+ROLE_CONFLICT = _l("Admin cannot be combined with operator or manager: administering "
+                   "accounts and moving money are separate duties.")
+
+
+def check_roles_compatible(roles: Iterable[Role]) -> None:
+    """Refuse admin together with a money role, wherever roles are given."""
+    if roles_conflict(set(roles)):
+        raise AccountError(str(ROLE_CONFLICT))
 
 
 def check_password(password: str, username: str | None = None) -> None:
@@ -75,12 +92,15 @@ def create_user(
     pending = set(pending_roles)
     if not role_set and not pending:
         raise AccountError(str(_l("Give the user at least one role.")))
+    check_roles_compatible(role_set | pending)
     if find_user(name) is not None:
         raise AccountError(str(_l("A user with this username already exists.")))
-    check_password(password, name)
+    if password:
+        check_password(password, name)
     user = User(
         username=name,
-        password_hash=hash_password(password),
+        # No password: two admins asked for the account; the user sets one on a set-up link.
+        password_hash=hash_password(password) if password else unusable_password_hash(),
         display_name=(display_name or "").strip() or None,
         created_by_id=actor.id if actor else None,
     )
@@ -91,6 +111,7 @@ def create_user(
     if pending:
         details["pending_roles"] = sorted(r.value for r in pending)
     record("user_created", actor=actor, target=user_target(user), details=details)
+    note(user, AccountChangeKind.CREATED, [actor.id if actor else None])
     return user
 
 
@@ -101,6 +122,8 @@ def set_password(user: User, password: str, *, actor: User | None = None) -> Non
     end_all(user, "password")
     own = actor is not None and actor.id == user.id
     record("password_changed" if own else "password_reset", actor=actor, target=user_target(user))
+    if not own:
+        note(user, AccountChangeKind.PASSWORD_RESET, [actor.id if actor else None])
 
 
 def set_roles(user: User, roles: Iterable[Role], *, actor: User | None = None) -> None:
@@ -110,6 +133,7 @@ def set_roles(user: User, roles: Iterable[Role], *, actor: User | None = None) -
         raise AccountError(str(_l("Give the user at least one role.")))
     if new == old:
         return
+    check_roles_compatible(new)
     if Role.ADMIN in old and Role.ADMIN not in new and not user.disabled and (
         _would_leave_no_admin(user)
     ):
@@ -118,6 +142,7 @@ def set_roles(user: User, roles: Iterable[Role], *, actor: User | None = None) -
     record("roles_changed", actor=actor, target=user_target(user), details={
         "from": sorted(r.value for r in old), "to": sorted(r.value for r in new),
     })
+    note(user, AccountChangeKind.ROLES_CHANGED, [actor.id if actor else None])
 
 
 def disable_user(user: User, *, actor: User | None = None) -> None:
@@ -137,3 +162,4 @@ def enable_user(user: User, *, actor: User | None = None) -> None:
         return
     user.disabled = False
     record("user_enabled", actor=actor, target=user_target(user))
+    note(user, AccountChangeKind.ENABLED, [actor.id if actor else None])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
+
+from webapp.lazy_text import lazy_gettext as _l
 
 
 def _code_field(label: str | None = None) -> StringField:

@@ -1,50 +1,40 @@
-"""A batch is approved or rejected as one item, by the single-payout rules: a manager, never
-its uploader; bound to what was shown (fingerprint of id, version, total and every row);
-above the manager's limit for the currency a second manager must approve too; a conditional
-UPDATE decides the one winner however many clicks race."""
+"""A batch is approved or rejected as one item by the one approval policy
+(webapp/approvals/policy.py): a manager, never its uploader nor whoever asked to retry its failed
+rows, not related to them; bound to what was shown (fingerprint of id, version, total and every
+row); limits fail closed, and above the manager's limit a manager whose own limit covers the
+amount must approve; a conditional UPDATE decides the one winner however many clicks race.
+A retry is approved for the retried rows' total."""
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import hmac
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from webapp.approvals.services import limit_for
+from webapp.approvals.facts import Item, case_for
+from webapp.approvals.policy import Author, Refusal, Refused, Subject, decide, decide_reject
 from webapp.audit import record
+from webapp.batches.status import move_batch
 from webapp.crypto import same_text
 from webapp.extensions import db
-from webapp.models import Batch, BatchApproval, BatchRow, BatchStatus, Role, RowState, User
+from webapp.models import Batch, BatchApproval, BatchRow, BatchStatus, RowState, User
 from webapp.models.base import utcnow
 
 B = BatchStatus
-
-
-class BatchRefusal(enum.Enum):
-    NOT_MANAGER = _l("Only managers may approve or reject batches.")
-    OWN_BATCH = _l("You cannot approve or reject a batch you uploaded.")
-    NOT_WAITING = _l("This batch is no longer awaiting approval.")
-    CHANGED = _l("The batch changed after you opened it. Review it again before approving.")
-    ALREADY_APPROVED_BY_YOU = _l("You have already approved this batch; "
-                                 "another manager must approve it too.")
-    REASON_REQUIRED = _l("A reason is required to reject a batch.")
-
-
-class BatchRefused(Exception):
-    def __init__(self, refusal: BatchRefusal) -> None:
-        super().__init__(str(refusal.value))
-        self.refusal = refusal
+# The policy's refusal types, under the names this module always exported.
+BatchRefusal = Refusal
+BatchRefused = Refused
 
 
 @dataclass(frozen=True)
 class BatchApprovalOutcome:
     batch: Batch
-    fully_approved: bool  # False: the first of two approvals is recorded
+    fully_approved: bool  # False: recorded; waits for a manager whose limit covers the total
 
 
 def fingerprint_of(batch: Batch) -> str:
@@ -62,67 +52,77 @@ def fingerprint_of(batch: Batch) -> str:
     return hmac.new(key, b"batch-approval:" + material.encode(), hashlib.sha256).hexdigest()[:40]
 
 
-def _check(batch: Batch, manager: User, fingerprint: str | None) -> None:
-    if not manager.has_role(Role.MANAGER):
-        raise BatchRefused(BatchRefusal.NOT_MANAGER)
-    if batch.created_by_id == manager.id:
-        raise BatchRefused(BatchRefusal.OWN_BATCH)
-    if batch.status_enum != B.AWAITING_APPROVAL:
-        raise BatchRefused(BatchRefusal.NOT_WAITING)
-    if not fingerprint or not same_text(fingerprint_of(batch), fingerprint):
-        raise BatchRefused(BatchRefusal.CHANGED)
+def amount_to_approve(batch: Batch) -> Decimal:
+    """The whole valid total; after a retry, only the rows waiting to be sent again."""
+    if batch.retried_by_id is None:
+        return batch.total
+    return db.session.scalar(select(func.coalesce(func.sum(BatchRow.amount), 0)).where(
+        BatchRow.batch_id == batch.id, BatchRow.state == RowState.PENDING.value)) or Decimal(0)
+
+
+def item_of(batch: Batch) -> Item:
+    approved = db.session.scalars(select(BatchApproval.user_id).where(
+        BatchApproval.batch_id == batch.id, BatchApproval.batch_version == batch.version))
+    return Item(subject=Subject.BATCH,
+                authors={Author.CREATOR: batch.created_by_id, Author.RETRIER: batch.retried_by_id},
+                amount=amount_to_approve(batch), currency=batch.currency,
+                waiting=batch.status_enum == B.AWAITING_APPROVAL, approved_by=frozenset(approved))
+
+
+def _refuse(batch: Batch, manager: User, refusal: Refusal, action: str) -> Refused:
+    """A refusal changes nothing but the audit log (committed on its own)."""
+    db.session.rollback()
+    record(f"batch.{action}_refused", actor=manager, target=f"batch:{batch.id}",
+           details={"reason": refusal.value})
+    db.session.commit()
+    return Refused(refusal, Subject.BATCH)
+
+
+def _fingerprint_ok(batch: Batch, fingerprint: str | None) -> bool:
+    return bool(fingerprint) and same_text(fingerprint_of(batch), fingerprint or "")
 
 
 def _load(batch_id: int) -> Batch:
     batch = db.session.get(Batch, batch_id, populate_existing=True)
     if batch is None:
-        raise BatchRefused(BatchRefusal.NOT_WAITING)
+        raise Refused(Refusal.NOT_WAITING, Subject.BATCH)
     return batch
 
 
-def other_approvals(batch: Batch, manager_id: int | None) -> int:
-    return db.session.scalar(
-        select(func.count(BatchApproval.id)).where(
-            BatchApproval.batch_id == batch.id, BatchApproval.batch_version == batch.version,
-            BatchApproval.user_id != manager_id, BatchApproval.user_id != batch.created_by_id)
-    ) or 0
-
-
 def needs_second_manager(batch: Batch, manager: User) -> bool:
-    limit = limit_for(manager, batch.currency)
-    return limit is not None and batch.total > limit and other_approvals(batch, manager.id) == 0
+    """For the page: this manager's yes alone would not approve the batch."""
+    return not decide(case_for(item_of(batch), manager)).final
 
 
-def approve_batch(batch_id: int, manager: User, fingerprint: str | None) -> BatchApprovalOutcome:
-    """Approve the whole batch; the caller then starts the job (nothing is sent here)."""
+def approve_batch(batch_id: int, manager: User, fingerprint: str | None,
+                  step_up_fresh: bool = True) -> BatchApprovalOutcome:
+    """Approve the whole batch (or its retried rows); the caller then starts the job."""
     batch = _load(batch_id)
-    _check(batch, manager, fingerprint)
-    if needs_second_manager(batch, manager):
+    decision = decide(case_for(item_of(batch), manager, step_up_fresh=step_up_fresh,
+                               fingerprint_ok=_fingerprint_ok(batch, fingerprint)))
+    if decision.refusal is not None:
+        raise _refuse(batch, manager, decision.refusal, "approval")
+    if not decision.final:
         db.session.add(BatchApproval(batch_id=batch.id, user_id=manager.id,
                                      batch_version=batch.version))
         try:
             record("batch.first_approval", actor=manager, target=f"batch:{batch.id}")
             db.session.commit()
         except IntegrityError:
-            db.session.rollback()
-            raise BatchRefused(BatchRefusal.ALREADY_APPROVED_BY_YOU) from None
+            raise _refuse(batch, manager, Refusal.ALREADY_APPROVED_BY_YOU, "approval") from None
         return BatchApprovalOutcome(batch, fully_approved=False)
-    won = db.session.execute(
-        update(Batch)
-        .where(Batch.id == batch.id, Batch.status == B.AWAITING_APPROVAL.value,
-               Batch.version == batch.version, Batch.created_by_id != manager.id)
-        .values(status=B.APPROVED.value, approved_by_id=manager.id, approved_at=utcnow(),
-                updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = move_batch(batch.id, [B.AWAITING_APPROVAL], B.APPROVED,
+                     Batch.version == batch.version, Batch.created_by_id != manager.id,
+                     approved_by_id=manager.id, approved_at=utcnow())
     if not won:
-        db.session.rollback()
-        raise BatchRefused(BatchRefusal.NOT_WAITING)
-    already = db.session.scalar(select(BatchApproval.id).where(
+        raise _refuse(batch, manager, Refusal.NOT_WAITING, "approval")
+    already = db.session.scalar(select(BatchApproval).where(
         BatchApproval.batch_id == batch.id, BatchApproval.user_id == manager.id))
     if already is None:  # a manager whose limit was raised may complete their own first yes
         db.session.add(BatchApproval(batch_id=batch.id, user_id=manager.id,
                                      batch_version=batch.version))
+    else:
+        already.batch_version = batch.version
     record("batch.approved", actor=manager, target=f"batch:{batch.id}",
            details={"total": str(batch.total), "currency": batch.currency,
                     "rows": batch.valid_count})
@@ -133,21 +133,18 @@ def approve_batch(batch_id: int, manager: User, fingerprint: str | None) -> Batc
 
 def reject_batch(batch_id: int, manager: User, reason: str, fingerprint: str | None) -> Batch:
     reason = (reason or "").strip()
-    if not reason:
-        raise BatchRefused(BatchRefusal.REASON_REQUIRED)
     batch = _load(batch_id)
-    _check(batch, manager, fingerprint)
-    won = db.session.execute(
-        update(Batch)
-        .where(Batch.id == batch.id, Batch.status == B.AWAITING_APPROVAL.value,
-               Batch.created_by_id != manager.id)
-        .values(status=B.REJECTED.value, rejected_by_id=manager.id, rejected_at=utcnow(),
-                rejection_reason=reason[:1024], updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    if not reason:
+        raise _refuse(batch, manager, Refusal.REASON_REQUIRED, "rejection")
+    refusal = decide_reject(case_for(item_of(batch), manager,
+                                     fingerprint_ok=_fingerprint_ok(batch, fingerprint)))
+    if refusal is not None:
+        raise _refuse(batch, manager, refusal, "rejection")
+    won = move_batch(batch.id, [B.AWAITING_APPROVAL], B.REJECTED,
+                     Batch.created_by_id != manager.id, rejected_by_id=manager.id,
+                     rejected_at=utcnow(), rejection_reason=reason[:1024])
     if not won:
-        db.session.rollback()
-        raise BatchRefused(BatchRefusal.NOT_WAITING)
+        raise _refuse(batch, manager, Refusal.NOT_WAITING, "rejection")
     record("batch.rejected", actor=manager, target=f"batch:{batch.id}",
            details={"reason": reason[:200]})
     db.session.commit()

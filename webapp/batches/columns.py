@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.new_payout.forms import PayoutFormBase, build_payout_form
 from webapp.provider.types import PayoutService
 

@@ -13,22 +13,21 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
-from flask_babel import format_date
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from webapp.batches.validation import RowResult, recipient_digest
 from webapp.extensions import db
-from webapp.models import Batch, BatchRow, BatchStatus, Payout, PayoutStatus, RowState
+from webapp.models import Batch, BatchRow, Payout, PayoutStatus, RowState
 from webapp.models.base import utcnow
+from webapp.models.batch import BATCH_QUEUED
+from webapp.models.status import MAY_PAY, values
 from webapp.payout_core.secrets import decrypt_fields, mask_fields
 
 RECENT_DAYS = 30
 S = PayoutStatus
 # A rejected or never-created payout paid nothing: repeating it is not a duplicate.
-PAID_OR_PAYING = [s.value for s in S if s not in {S.REJECTED, S.FAILED_TO_CREATE, S.FAILED}]
-QUEUED_BATCHES = [BatchStatus.AWAITING_APPROVAL.value, BatchStatus.APPROVED.value,
-                  BatchStatus.RUNNING.value]
+PAID_OR_PAYING = values(MAY_PAY)
+QUEUED_BATCHES = [b.value for b in BATCH_QUEUED]
 CHUNK = 500
 
 
@@ -70,8 +69,8 @@ def _against_payouts(rows: list[RowResult], service_code: str, currency: str) ->
                                   Decimal(amount))
         for row in candidates:
             if row.valid and row.digest == digest:
-                row.add_error("", _l("Same recipient and amount as payout %(id)s of %(date)s.",
-                                     id=payout_id, date=format_date(created_at)))
+                row.add_coded("duplicate_payout", id=payout_id,
+                              date=created_at.date().isoformat())
 
 
 def _against_batches(rows: list[RowResult], exclude_batch_id: int | None) -> None:
@@ -93,5 +92,4 @@ def _against_batches(rows: list[RowResult], exclude_batch_id: int | None) -> Non
         for digest, batch_id, row_number in db.session.execute(query):
             for row in by_digest[digest]:
                 if row.valid:
-                    row.add_error("", _l("Same recipient and amount as row %(row)s of batch "
-                                         "%(batch)s.", row=row_number, batch=batch_id))
+                    row.add_coded("duplicate_batch_row", row=row_number, batch=batch_id)

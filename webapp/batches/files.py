@@ -7,13 +7,16 @@ import csv
 import io
 from collections.abc import Iterable
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.batches.columns import Column
+from webapp.batches.validation import error_message
 from webapp.extensions import db
 from webapp.models import BatchRow, Payout, RowState
-from webapp.payout_core.labels import status_label
+from webapp.payout_core.failures import Failure
+from webapp.payout_core.labels import failure_text, status_label
 from webapp.payouts.export import guard
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -44,12 +47,15 @@ def template_xlsx(columns: list[Column]) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = _("Payouts")[:31]
-    sheet.append([c.header for c in columns])
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(14, min(40, len(column.header) + 2))
         sheet.column_dimensions[letter].number_format = "@"
-        sheet.cell(row=1, column=index).font = Font(bold=True)
+        cell = sheet.cell(row=1, column=index)
+        # Headers carry provider labels: guarded, and stored as text whatever they start with.
+        cell.value = guard(column.header)
+        cell.data_type = "s"
+        cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -69,9 +75,12 @@ def _values(row: BatchRow, columns: list[Column]) -> list[str]:
 
 def error_text(row: BatchRow, labels: dict[str, str]) -> str:
     parts = []
+    locale = get_locale()
+    language = locale.language if locale is not None else "en"
     for error in row.errors or []:
         label = labels.get(error.get("column", ""))
-        parts.append(f"{label}: {error['message']}" if label else error["message"])
+        message = error_message(error, language)
+        parts.append(f"{label}: {message}" if label else message)
     return "; ".join(parts)
 
 
@@ -86,12 +95,20 @@ def errors_csv(batch_id: int, columns: list[Column]) -> bytes:
                            for r in rows)])
 
 
+def failure_line(value: Failure | None) -> str:
+    """A stored failure as one cell: its meaning in the reader's language, then its data."""
+    if not value:
+        return ""
+    extra = [str(value[key]) for key in ("reason", "provider_message") if value.get(key)]
+    return "; ".join([failure_text(value), *extra])
+
+
 def failed_csv(batch_id: int, columns: list[Column]) -> bytes:
     query = (select(BatchRow, Payout).outerjoin(Payout, Payout.id == BatchRow.payout_id)
              .where(BatchRow.batch_id == batch_id, BatchRow.state == RowState.FAILED.value)
              .order_by(BatchRow.row_number))
     header = [_("Row"), "error", _("Payout"), _("Status"), *[c.header for c in columns]]
-    body = ([str(row.row_number), row.failure or "", str(payout.id) if payout else "",
+    body = ([str(row.row_number), failure_line(row.failure), str(payout.id) if payout else "",
              status_label(payout.status) if payout else "", *_values(row, columns)]
             for row, payout in db.session.execute(query))
     return _csv([header, *body])

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField
 from wtforms.validators import AnyOf, InputRequired, Length
 
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.new_payout.forms import CURRENCIES, MAX_AMOUNT_TEXT
 from webapp.payout_core.fields import strip
 

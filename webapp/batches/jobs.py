@@ -19,8 +19,11 @@ from flask import current_app
 from huey import crontab
 from sqlalchemy import or_, select, update
 
+from webapp import shutdown
 from webapp.audit import record
+from webapp.batches.retry import refresh_finished_batches
 from webapp.batches.row_steps import settle_row, start_row
+from webapp.batches.status import move_batch
 from webapp.extensions import db
 from webapp.models import Batch, BatchRow, BatchStatus, RowState
 from webapp.models.base import utcnow
@@ -57,17 +60,18 @@ def _lease() -> timedelta:
 
 
 def claim_run(batch_id: int) -> bool:
-    """approved → running, or take over a running batch whose runner's lease ran out."""
+    """approved → running, or take over a running batch whose runner's lease ran out (the
+    status stays `running`: only the lease changes hands)."""
     now = utcnow()
-    won = db.session.execute(
-        update(Batch)
-        .where(Batch.id == batch_id, or_(
-            Batch.status == B.APPROVED.value,
-            (Batch.status == B.RUNNING.value)
-            & or_(Batch.lease_until.is_(None), Batch.lease_until <= now)))
-        .values(status=B.RUNNING.value, lease_until=now + _lease(), updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = move_batch(batch_id, [B.APPROVED], B.RUNNING, lease_until=now + _lease())
+    if not won:
+        won = db.session.execute(
+            update(Batch)
+            .where(Batch.id == batch_id, Batch.status == B.RUNNING.value,
+                   or_(Batch.lease_until.is_(None), Batch.lease_until <= now))
+            .values(lease_until=now + _lease(), updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1
     db.session.commit()
     return won
 
@@ -94,6 +98,8 @@ def run_batch(batch_id: int) -> str:
     batch = db.session.get(Batch, batch_id, populate_existing=True)
     assert batch is not None and batch.approved_by_id is not None
     for row_id in _open_rows(batch_id, RowState.PENDING.value):
+        if shutdown.requested():
+            return hand_back(batch_id)
         limiter.wait()
         _heartbeat(batch_id)
         start_row(batch, row_id)
@@ -107,6 +113,16 @@ def run_batch(batch_id: int) -> str:
     return finish(batch_id)
 
 
+def hand_back(batch_id: int) -> str:
+    """The worker is stopping: release the lease so the next runner resumes at once, instead
+    of waiting for the lease to run out."""
+    db.session.execute(update(Batch).where(Batch.id == batch_id).values(lease_until=None)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    log.info("worker stopping: batch %s handed back", batch_id)
+    return "handed_back"
+
+
 def finish(batch_id: int) -> str:
     """Done when no row is open; otherwise release the lease and let a later pass resume."""
     batch = db.session.get(Batch, batch_id, populate_existing=True)
@@ -117,17 +133,20 @@ def finish(batch_id: int) -> str:
         return batch.status
     failed = db.session.scalar(select(BatchRow.id).where(
         BatchRow.batch_id == batch_id, BatchRow.state == RowState.FAILED.value).limit(1))
-    batch.status = (B.DONE_WITH_FAILURES if failed else B.DONE).value
-    batch.lease_until = None
-    batch.finished_at = utcnow()
-    record("batch.finished", actor=None, target=f"batch:{batch.id}",
-           details={"status": batch.status})
+    ended = B.DONE_WITH_FAILURES if failed else B.DONE
+    if move_batch(batch_id, [B.RUNNING], ended, lease_until=None, finished_at=utcnow()):
+        record("batch.finished", actor=None, target=f"batch:{batch.id}",
+               details={"status": ended.value})
     db.session.commit()
+    db.session.refresh(batch)
     return batch.status
 
 
 def resume_batches() -> list[int]:
-    """Approved or running batches nobody works on (the worker restarted): run them again."""
+    """Approved or running batches nobody works on (the worker restarted): run them again.
+    Finished batches take in provider failures that arrived after their job (this is the
+    worker's job: pages only read)."""
+    refresh_finished_batches()
     now = utcnow()
     ids = list(db.session.scalars(select(Batch.id).where(or_(
         Batch.status == B.APPROVED.value,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import BatchStatus, RowState
 
 B = BatchStatus

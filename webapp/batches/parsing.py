@@ -13,11 +13,13 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from webapp.batches.xlsx_limits import ArchiveRefused, check_xlsx
+from webapp.lazy_text import lazy_gettext as _l
 
 MAX_ROWS = 10_000
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_COLUMNS = 64
+MAX_BLANK_ROWS = 10_000  # empty rows between the rows of a file, all counted together
 MAX_CELL_CHARS = 2048  # longer than any column we accept; the validators say what is too long
 
 
@@ -102,21 +104,42 @@ def _cell_text(value: Any) -> str:
 
 
 def _parse_xlsx(data: bytes, max_rows: int) -> ParsedFile:
+    """openpyxl in read-only (streaming) mode, after `xlsx_limits` checked what the archive
+    unpacks to; the sheet's claimed dimension is ignored (it padded every row to the claimed
+    width, and a claimed million rows cost seconds)."""
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_xlsx(archive)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    except ArchiveRefused as refused:
+        raise FileRejected(refused.message) from refused
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as exc:
         raise FileRejected(_l("The XLSX file cannot be read.")) from exc
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             raise FileRejected(_l("The XLSX file has no sheet."))
+        sheet.reset_dimensions()
         rows = ([_cell_text(v) for v in row[:MAX_COLUMNS + 1]]
                 for row in sheet.iter_rows(values_only=True))
-        return _collect(rows, max_rows, None)
+        return _collect(_padded(rows), max_rows, None)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as exc:
+        if isinstance(exc, FileRejected):
+            raise
+        raise FileRejected(_l("The XLSX file cannot be read.")) from exc
     finally:
         workbook.close()
+
+
+def _padded(rows: Iterable[list[str]]) -> Iterator[list[str]]:
+    """Rows as wide as the widest so far (a sheet read without its claimed dimension gives
+    each row only the cells it has)."""
+    width = 0
+    for row in rows:
+        width = max(width, len(row))
+        yield row + [""] * (width - len(row))
 
 
 def _collect(rows: Iterable[list[str]], max_rows: int, encoding: str | None) -> ParsedFile:
@@ -129,6 +152,9 @@ def _collect(rows: Iterable[list[str]], max_rows: int, encoding: str | None) -> 
         raise FileRejected(_l("The file has more than %(count)s columns.", count=MAX_COLUMNS))
     parsed = ParsedFile(headers=[h.strip() for h in headers], encoding=encoding)
     for number, cells in iterator:
+        if number > max_rows + MAX_BLANK_ROWS:  # a row numbered 1,048,576 means a million
+            raise FileRejected(_l("The file has more than %(count)s rows. Split it into "
+                                  "several batches.", count=max_rows))
         if not any(c.strip() for c in cells):
             continue  # blank lines (and Excel's formatted-but-empty rows) are not rows
         if len(parsed.rows) >= max_rows:

@@ -18,13 +18,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from webapp.approvals.facts import limit_advice
 from webapp.auth.access import roles_required
-from webapp.auth.stepup import step_up_required
+from webapp.auth.stepup import is_fresh, step_up_required
 from webapp.batches.approval import (
     BatchRefused,
     approve_batch,
     fingerprint_of,
-    needs_second_manager,
+    item_of,
     reject_batch,
 )
 from webapp.batches.columns import columns_for
@@ -39,8 +40,9 @@ from webapp.batches.files import (
 )
 from webapp.batches.forms import ReuploadForm, UploadForm
 from webapp.batches.jobs import run_batch_task
+from webapp.batches.labels import batch_status_label, row_state_label
 from webapp.batches.parsing import FileRejected
-from webapp.batches.retry import refresh_outcomes, retry_failed, retryable_rows
+from webapp.batches.retry import retry_failed, retryable_rows
 from webapp.batches.services import (
     create_batch,
     progress_of,
@@ -52,15 +54,18 @@ from webapp.batches.services import (
     visible_batch_or_404,
     visible_batches,
 )
+from webapp.degraded import enqueue_or_defer
 from webapp.downloads import attachment
 from webapp.extensions import db
 from webapp.htmx import redirect_to, render_page
 from webapp.models import Batch, BatchApproval, BatchRow, BatchStatus, Role, RowState
+from webapp.models.batch import BATCH_IN_JOB
 from webapp.new_payout.forms import StartForm
 from webapp.payout_core.money import AmountError, parse_amount
 from webapp.payout_core.prerequest import MethodGroup, fetch_prerequest, group_services
 from webapp.provider.errors import ProviderError
 from webapp.provider.types import PayoutService
+from webapp.query_args import DB_INT_MAX, int_arg
 
 bp = Blueprint("batches", __name__, url_prefix="/batches")
 
@@ -191,7 +196,7 @@ B = BatchStatus
 PAGE_SIZE = 100
 SHOWN_ERRORS = 200
 SAMPLE = 10
-POLLING = {B.APPROVED.value, B.RUNNING.value}
+POLLING = [b.value for b in BATCH_IN_JOB]
 
 
 def awaiting_batches() -> list[Batch]:
@@ -210,7 +215,7 @@ def index() -> str:
 
 
 def _labels(batch: Batch) -> dict[str, str]:
-    return {c.key: c.label for c in columns_for(service_of(batch), batch.language)}
+    return {c.key: c.label for c in columns_for(service_of(batch), language())}
 
 
 def _rows(batch: Batch, state: RowState, limit: int, offset: int = 0) -> list[BatchRow]:
@@ -223,10 +228,10 @@ def _rows(batch: Batch, state: RowState, limit: int, offset: int = 0) -> list[Ba
 @roles_required(*ALL)
 def detail(batch_id: int) -> str:
     batch = visible_batch_or_404(current_user, batch_id)
-    refresh_outcomes(batch)
     user = current_user._get_current_object()
     deciding = (batch.status == B.AWAITING_APPROVAL.value and user.has_role(Role.MANAGER)
-                and batch.created_by_id != user.id)
+                and user.id not in (batch.created_by_id, batch.retried_by_id))
+    item = item_of(batch) if deciding else None
     approvals = db.session.scalars(select(BatchApproval).where(
         BatchApproval.batch_id == batch.id, BatchApproval.batch_version == batch.version)).all()
     return render_page(
@@ -240,7 +245,8 @@ def detail(batch_id: int) -> str:
         progress=progress_of(batch.id), polling=batch.status in POLLING,
         own=batch.created_by_id == user.id, deciding=deciding, approvals=approvals,
         fingerprint=fingerprint_of(batch) if deciding else "",
-        second_needed=deciding and needs_second_manager(batch, user),
+        advice=limit_advice(item, user) if item else None,
+        advice_amount=item.amount if item else None,
         reupload=ReuploadForm(formdata=None),
         retryable=len(retryable_rows(batch.id)) if batch.status == B.DONE_WITH_FAILURES else 0,
     )
@@ -250,7 +256,7 @@ def detail(batch_id: int) -> str:
 @roles_required(*ALL)
 def rows(batch_id: int) -> str:
     batch = visible_batch_or_404(current_user, batch_id)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = int_arg("page", 1, maximum=DB_INT_MAX // PAGE_SIZE) or 1
     state = request.args.get("state") or None
     query = select(BatchRow).where(BatchRow.batch_id == batch.id)
     if state in {s.value for s in RowState}:
@@ -268,7 +274,6 @@ def rows(batch_id: int) -> str:
 def progress(batch_id: int) -> str:
     """The progress bar alone: htmx polls it while the job runs."""
     batch = visible_batch_or_404(current_user, batch_id)
-    refresh_outcomes(batch)
     return render_page("batches/progress.html", "batches/_progress.html", batch=batch,
                        progress=progress_of(batch.id), polling=batch.status in POLLING)
 
@@ -320,16 +325,18 @@ def submit(batch_id: int) -> Response:
 def approve(batch_id: int) -> Response:
     try:
         outcome = approve_batch(batch_id, current_user._get_current_object(),
-                                request.form.get("fingerprint", ""))
+                                request.form.get("fingerprint", ""), step_up_fresh=is_fresh())
     except BatchRefused as refused:
         flash(str(refused), "error")
     else:
         if outcome.fully_approved:
-            run_batch_task(batch_id)
+            # The approval is committed; an approved batch is resumed by the worker's sweep
+            # if the queue is away right now.
+            enqueue_or_defer(run_batch_task, batch_id, sweep="batch resume sweep")
             flash(_("Batch approved. Its payouts are being created and sent."), "success")
         else:
-            flash(_("Your approval is recorded. The total is above your limit: "
-                    "a second manager must approve too."), "warning")
+            flash(_("Your approval is recorded. The total is above your limit: a manager "
+                    "whose own limit covers it must approve too."), "warning")
     return _back(batch_id)
 
 
@@ -353,8 +360,8 @@ def retry(batch_id: int) -> Response:
     batch = visible_batch_or_404(current_user, batch_id)
     count = retry_failed(batch, current_user._get_current_object())
     if count:
-        run_batch_task(batch_id)
-        flash(_("%(num)s failed rows are being tried again.", num=count), "success")
+        flash(_("%(num)s failed rows wait for a fresh approval by a manager other than you "
+                "and the uploader.", num=count), "success")
     else:
         flash(_("There is no failed row to try again."), "error")
     return _back(batch_id)
@@ -374,3 +381,8 @@ def failed_file(batch_id: int) -> Response:
     batch = visible_batch_or_404(current_user, batch_id)
     columns = columns_for(service_of(batch), batch.language)
     return attachment(failed_csv(batch.id, columns), CSV_TYPE, f"batch-{batch.id}-failed.csv")
+
+
+bp.add_app_template_global(awaiting_batches, "awaiting_batches")
+bp.add_app_template_global(batch_status_label, "batch_status_label")
+bp.add_app_template_global(row_state_label, "row_state_label")

@@ -21,17 +21,26 @@ from webapp.models import (
     User,
 )
 from webapp.models.base import utcnow
+from webapp.models.status import PAID_OR_PAYING, ROW_UNDECIDED
 from webapp.payout_core.create import PayoutDraft, send_to_provider, store_payout
-from webapp.payout_core.processing import send_process_request
-from webapp.payout_core.recovery import resolve_creation, resolve_processing
+from webapp.payout_core.failures import (
+    BATCH_INTERRUPTED,
+    FAILED_AT_PROVIDER,
+    PROCESS_REFUSED,
+    REJECTED,
+    RESOLUTION,
+    Failure,
+    failure,
+)
+from webapp.payout_core.recovery import recover_payout, resolve_creation, send_and_follow_up
 from webapp.payout_core.secrets import decrypt_fields
 from webapp.payout_core.state import move
 from webapp.payout_core.timeline import add_event
 from webapp.provider.types import PayoutService
 
 S = PayoutStatus
-SENT = {S.PROCESSING, S.PROCESSED, S.PARTIALLY_PROCESSED}
-UNKNOWN = {S.CREATION_UNKNOWN, S.PROCESSING_UNKNOWN, S.APPROVED}
+SENT = PAID_OR_PAYING
+UNKNOWN = ROW_UNDECIDED
 
 
 def submission_token(batch_id: int, row: BatchRow) -> str:
@@ -75,9 +84,9 @@ def _ensure_payout(batch: Batch, row: BatchRow) -> Payout:
 def _interrupted_create(payout: Payout) -> None:
     """A create was attempted by a run that died: find it by reference before re-creating."""
     if move(payout.id, [S.AWAITING_APPROVAL], S.CREATION_UNKNOWN,
-            last_error="batch run interrupted during create"):
+            last_error=failure(BATCH_INTERRUPTED)):
         add_event(payout, "creation_unknown", status_from=S.AWAITING_APPROVAL.value,
-                  status_to=S.CREATION_UNKNOWN.value, message="batch run interrupted")
+                  status_to=S.CREATION_UNKNOWN.value, failure=failure(BATCH_INTERRUPTED))
     db.session.commit()
     resolve_creation(payout.id)
 
@@ -103,14 +112,18 @@ def approve_for_batch(payout: Payout, batch: Batch) -> bool:
     if payout.provider_invoice_id is None or payout.created_by_id == approver_id:
         return False
     if not move(payout.id, [S.AWAITING_APPROVAL], S.APPROVED, approved_by_id=approver_id,
-                approved_at=utcnow(), process_requests=Payout.process_requests + 1):
+                approved_at=utcnow(), process_requests=Payout.process_requests + 1,
+                process_requested_at=utcnow()):
         db.session.rollback()
         return False
-    db.session.add(PayoutApproval(payout_id=payout.id, user_id=approver_id,
-                                  payout_version=payout.version))
+    earlier = db.session.scalar(select(PayoutApproval).where(
+        PayoutApproval.payout_id == payout.id, PayoutApproval.user_id == approver_id))
+    if earlier is None:  # a retried row approved by the same manager as the first run
+        db.session.add(PayoutApproval(payout_id=payout.id, user_id=approver_id,
+                                      payout_version=payout.version))
     add_event(payout, "approved_in_batch", actor_id=approver_id,
               status_from=S.AWAITING_APPROVAL.value, status_to=S.APPROVED.value,
-              message=f"batch {batch.id}")
+              batch_id=batch.id)
     db.session.commit()
     return True
 
@@ -126,9 +139,9 @@ def settle_row(batch: Batch, row_id: int) -> None:
         if approve_for_batch(payout, batch):
             _hook("approved", row)
             db.session.refresh(payout)
-            send_process_request(payout)
+            send_and_follow_up(payout)
     elif payout.status_enum == S.APPROVED:
-        resolve_processing(payout.id)  # approved by an earlier run: reads before re-asking
+        recover_payout(payout.id)  # approved by an earlier run: reads before anything else
     db.session.refresh(payout)
     row = db.session.get(BatchRow, row_id, populate_existing=True)
     assert row is not None
@@ -136,7 +149,7 @@ def settle_row(batch: Batch, row_id: int) -> None:
     db.session.commit()
 
 
-def _state_of(payout: Payout) -> tuple[str, str | None]:
+def _state_of(payout: Payout) -> tuple[str, Failure | None]:
     status = payout.status_enum
     if status in SENT:
         return RowState.SENT.value, None
@@ -145,11 +158,14 @@ def _state_of(payout: Payout) -> tuple[str, str | None]:
     if status == S.AWAITING_APPROVAL:
         if payout.provider_invoice_id is None:
             return RowState.UNKNOWN.value, None
-        return RowState.FAILED.value, payout.last_error or "processing refused"
+        return RowState.FAILED.value, payout.last_error or failure(PROCESS_REFUSED)
     if status == S.REJECTED:
-        return RowState.FAILED.value, payout.rejection_reason
-    resolution = payout.provider_resolution or payout.provider_status
-    return RowState.FAILED.value, (payout.last_error or resolution or status.value)[:1024]
+        return RowState.FAILED.value, failure(REJECTED, reason=payout.rejection_reason)
+    if payout.last_error:
+        return RowState.FAILED.value, payout.last_error
+    if payout.provider_resolution:
+        return RowState.FAILED.value, failure(RESOLUTION, code=payout.provider_resolution)
+    return RowState.FAILED.value, failure(FAILED_AT_PROVIDER, status=payout.provider_status)
 
 
 def mark_late_failures(batch_id: int) -> int:
@@ -160,7 +176,7 @@ def mark_late_failures(batch_id: int) -> int:
         update(BatchRow)
         .where(BatchRow.batch_id == batch_id, BatchRow.state == RowState.SENT.value,
                BatchRow.payout_id.in_(failed_payouts))
-        .values(state=RowState.FAILED.value, failure="failed at the provider")
+        .values(state=RowState.FAILED.value, failure=failure(FAILED_AT_PROVIDER))
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()

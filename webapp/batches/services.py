@@ -7,17 +7,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, insert, select, update
 
 from webapp.audit import record
 from webapp.batches.columns import Column, columns_for, rows_for_columns
 from webapp.batches.duplicates import mark_recent_duplicates
 from webapp.batches.parsing import MAX_FILE_BYTES, MAX_ROWS, FileRejected, parse_upload
+from webapp.batches.status import move_batch
 from webapp.batches.validation import RowResult, ValidationReport, validate_rows
 from webapp.extensions import db
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import Batch, BatchRow, BatchStatus, RowState, User
 from webapp.models.base import utcnow
+from webapp.observability.card_numbers import mask_optional
 from webapp.payout_core.prerequest import fetch_prerequest
 from webapp.payout_core.scope import scoped
 from webapp.payout_core.secrets import encrypt_fields, mask_fields
@@ -71,7 +73,8 @@ def _row_values(batch_id: int, result: RowResult, columns: list[Column]) -> dict
             "amount_text": result.values.get("amount", "")[:64],
             "fields_masked": mask_fields(result.fields),
             "fields_encrypted": encrypt_fields(result.fields),
-            "recipient_digest": result.digest, "errors": None, **customer,
+            "recipient_digest": result.digest, "errors": None,
+            **{key: mask_optional(value) for key, value in customer.items()},
         }
     recipient = {c.provider_key: result.values[c.key][:256] for c in columns
                  if c.provider_key and result.values.get(c.key)}
@@ -82,10 +85,10 @@ def _row_values(batch_id: int, result: RowResult, columns: list[Column]) -> dict
         "fields_masked": mask_fields(recipient), "fields_encrypted": None,
         "recipient_digest": None, "errors": result.errors,
         "customer_reference_id": result.values.get("customer_reference_id", "")[:128] or None,
-        "customer_name": result.values.get("customer_name", "")[:255] or None,
-        "customer_email": result.values.get("customer_email", "")[:255] or None,
-        "customer_phone": result.values.get("customer_phone", "")[:64] or None,
-        "description": result.values.get("description", "")[:1024] or None,
+        "customer_name": mask_optional(result.values.get("customer_name", "")[:255] or None),
+        "customer_email": mask_optional(result.values.get("customer_email", "")[:255] or None),
+        "customer_phone": mask_optional(result.values.get("customer_phone", "")[:64] or None),
+        "description": mask_optional(result.values.get("description", "")[:1024] or None),
     }
 
 
@@ -138,12 +141,8 @@ def replace_rows(batch: Batch, user: User, file_name: str, report: ValidationRep
 
 def submit_batch(batch: Batch, user: User) -> bool:
     """Draft → awaiting approval, by its uploader, if at least one row is valid."""
-    won = db.session.execute(
-        update(Batch).where(Batch.id == batch.id, Batch.status == B.DRAFT.value,
-                            Batch.created_by_id == user.id, Batch.valid_count > 0)
-        .values(status=B.AWAITING_APPROVAL.value, submitted_at=utcnow(), updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = move_batch(batch.id, [B.DRAFT], B.AWAITING_APPROVAL, Batch.created_by_id == user.id,
+                     Batch.valid_count > 0, submitted_at=utcnow())
     if won:
         record("batch.submitted", actor=user, target=f"batch:{batch.id}",
                details={"total": str(batch.total), "currency": batch.currency})

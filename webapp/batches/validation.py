@@ -7,19 +7,51 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
-from flask import current_app
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
+from flask import current_app, has_request_context, request
+from flask_babel import force_locale, format_date
 from werkzeug.datastructures import MultiDict
 
 from webapp.batches.columns import Column, columns_for
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.new_payout.forms import PayoutFormBase, build_payout_form
 from webapp.provider.types import PayoutService
 
+CODED_MESSAGES = {
+    "duplicate": _l("Same recipient and amount as row %(row)s."),
+    "duplicate_payout": _l("Same recipient and amount as payout %(id)s of %(date)s."),
+    "duplicate_batch_row": _l("Same recipient and amount as row %(row)s of batch %(batch)s."),
+}
+
+
+@contextmanager
+def in_language(language: str) -> Iterator[None]:
+    """`force_locale` for our messages and for WTForms' own ones too: Flask-WTF keeps the
+    request's first WTForms catalog on the request, which would leave "This field is
+    required." in the page's language."""
+    with force_locale(language):
+        _forget_wtforms_catalog()
+        try:
+            yield
+        finally:
+            _forget_wtforms_catalog()
+
+
+def _forget_wtforms_catalog() -> None:
+    if has_request_context() and hasattr(request, "wtforms_translations"):
+        del request.wtforms_translations
+
+
+def coded_message(code: str, params: Mapping[str, object]) -> str:
+    values = dict(params)
+    if isinstance(values.get("date"), str):  # stored as an ISO date, shown in the locale
+        values["date"] = format_date(date.fromisoformat(str(values["date"])))
+    return str(CODED_MESSAGES[code]) % values
 # The form wants a one-time token; a batch row's real token is made when its payout is.
 _FORM_TOKEN = "00000000-0000-4000-8000-000000000000"  # noqa: S105 (not a secret)
 
@@ -40,6 +72,12 @@ class RowResult:
 
     def add_error(self, column: str, message: object) -> None:
         self.errors.append({"column": column, "message": str(message)})
+
+    def add_coded(self, code: str, **params: object) -> None:
+        """An error of ours, stored as a code with parameters; worded when shown
+        (`error_message`). `message` keeps the uploader's wording for files and old readers."""
+        self.errors.append({"column": "", "code": code, **params,
+                            "message": coded_message(code, params)})
 
 
 @dataclass
@@ -80,16 +118,53 @@ def validate_rows(service: PayoutService, rows: Sequence[Mapping[str, str]], lan
     numbers = row_numbers or range(2, len(rows) + 2)  # row 1 is the header
     results = []
     seen: dict[str, int] = {}
-    with force_locale(language):
+    with in_language(language):
         for number, row in zip(numbers, rows, strict=True):
             result = _validate_one(form_class, columns, service, currency, number, row)
             if result.digest is not None:
                 first = seen.setdefault(result.digest, number)
                 if first != number:
-                    result.add_error("", _l("Same recipient and amount as row %(row)s.",
-                                            row=first))
+                    result.add_coded("duplicate", row=first)
             results.append(result)
+    _translate_errors(form_class, columns, service, currency, numbers, rows, results, language)
     return ValidationReport(columns=columns, rows=results)
+
+
+def _translate_errors(form_class: type[PayoutFormBase], columns: list[Column],
+                      service: PayoutService, currency: str, numbers: Sequence[int],
+                      rows: Sequence[Mapping[str, str]], results: list[RowResult],
+                      language: str) -> None:
+    """The form's messages of rows with errors, in every language the desk speaks, so that a
+    batch uploaded in Russian reads in Ukrainian for a Ukrainian manager (`messages`). Only
+    rows with errors are validated again, once per other language."""
+    others = [lang for lang in current_app.config["LANGUAGES"] if lang != language]
+    for number, row, result in zip(numbers, rows, results, strict=True):
+        if not any("code" not in error for error in result.errors):
+            continue
+        for error in result.errors:
+            error.setdefault("messages", {})[language] = error["message"]
+        for other in others:
+            with in_language(other):
+                again = _validate_one(form_class, columns, service, currency, number, row)
+            form_errors = [e for e in result.errors if "code" not in e]
+            if len(again.errors) != len(form_errors):
+                continue  # a message that depends on the language's own parsing: keep ours
+            for error, translated in zip(form_errors, again.errors, strict=True):
+                error["messages"][other] = translated["message"]
+
+
+def error_message(error: Mapping[str, object], language: str) -> str:
+    """One stored row error in `language`: from its code, else the form's message in that
+    language, else as it was stored (the uploader's language)."""
+    code = error.get("code")
+    if isinstance(code, str) and code in CODED_MESSAGES:
+        with force_locale(language):
+            return coded_message(code, {k: v for k, v in error.items()
+                                        if k not in {"code", "column", "message", "messages"}})
+    messages = error.get("messages")
+    if isinstance(messages, dict) and messages.get(language):
+        return str(messages[language])
+    return str(error.get("message", ""))
 
 
 def _validate_one(form_class: type[PayoutFormBase], columns: list[Column],

@@ -1,5 +1,4 @@
 """The provider's signed status callbacks."""
 
-from webapp.callbacks.routes import bp
 
-__all__ = ["bp"]
+__all__: list[str] = []

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
+from huey import crontab
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import CallbackLog, Payout, PayoutStatus
+from webapp.models.base import utcnow
 from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.outcomes import describe
 from webapp.payout_core.recovery import recover_payout
 from webapp.payout_core.state import apply_invoice
-from webapp.provider.errors import ProviderError
+from webapp.provider import bounded_json
+from webapp.provider.errors import MalformedResponse, ProviderError
 from webapp.provider.parsing import parse_invoice
-from webapp.queue import job
+from webapp.queue import job, periodic
 
 log = logging.getLogger(__name__)
+# A callback still "received" this long after it came was never applied by its job (the queue
+# was away when it came, or the job was lost with a worker): the sweep applies it.
+WAITING_AFTER = timedelta(seconds=60)
 
 
 class UnreadableCallback(ValueError):
@@ -36,10 +42,10 @@ class Accepted:
 def accept(raw: bytes) -> Accepted:
     """Store the callback once; the caller answers 200 whatever this returns."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UnreadableCallback("not JSON") from exc
-    invoice = parse_invoice(body.get("data") if isinstance(body, dict) else None)
+        body = bounded_json.loads(raw)
+        invoice = parse_invoice(body.get("data") if isinstance(body, dict) else None)
+    except (bounded_json.JSONTooHostile, MalformedResponse) as exc:
+        raise UnreadableCallback(str(exc)[:200]) from exc
     if invoice is None:
         raise UnreadableCallback("no invoice in the body")
     digest = hashlib.sha256(raw).hexdigest()
@@ -98,3 +104,25 @@ def apply_callback(log_id: int) -> str:
 
 # Applied in the background (inline under TASKS_IMMEDIATE); a failed read is tried again.
 apply_callback_task = job(retries=3, retry_delay=5)(apply_callback)
+
+
+def apply_waiting_callbacks(limit: int = 500) -> int:
+    """The sweep behind `enqueue_or_defer`: apply stored callbacks whose job never ran. Safe
+    beside a late job for the same entry: applying re-reads the invoice and moves the status
+    through the transition table, so a second application changes nothing."""
+    waiting = list(db.session.scalars(
+        select(CallbackLog.id).where(CallbackLog.outcome == "received",
+                                     CallbackLog.received_at <= utcnow() - WAITING_AFTER)
+        .order_by(CallbackLog.id).limit(limit)))
+    db.session.commit()
+    for log_id in waiting:
+        apply_callback(log_id)
+    if waiting:
+        log.info("applied %d callbacks that waited for the queue", len(waiting))
+    return len(waiting)
+
+
+@periodic(crontab(minute="*"))
+def apply_waiting_callbacks_task() -> None:
+    """Callbacks stored while the queue was away (webapp/degraded.py) are applied here."""
+    apply_waiting_callbacks()

@@ -1,5 +1,4 @@
 """The dashboard."""
 
-from webapp.main.routes import bp
 
-__all__ = ["bp"]
+__all__: list[str] = []

@@ -16,7 +16,7 @@ from flask_babel import get_locale
 from webapp.main.dashboard import DayVolume
 
 WIDTH = 560
-HEIGHT = 170
+HEIGHT = 184  # two label lines under the baseline: the day, and the month where it starts
 TOP = 18  # room for the value above the tallest bar
 BASELINE = 145  # bars stand on this line; day labels go below it
 BAR_SHARE = 0.7  # of each day's slot
@@ -30,7 +30,8 @@ class Bar:
     y: float
     width: float
     height: float
-    label: str  # short, under the bar
+    label: str  # the day of the month, under the bar (fits any language's slot)
+    month_label: str  # under the first bar and where a month begins, else ""
     long_label: str  # for the tooltip and the table
 
     @property
@@ -63,8 +64,11 @@ def bar_chart(volumes: Sequence[DayVolume]) -> Chart:
     slot = WIDTH / max(len(volumes), 1)
     width = round(slot * BAR_SHARE, 1)
     room = BASELINE - TOP
-    bars = []
+    bars: list[Bar] = []
     for index, volume in enumerate(volumes):
+        new_month = (not bars or bars[-1].day.month != volume.day.month) and not (
+            # the first bar's month would run into the next month's name two bars on
+            index == 0 and any(v.day.month != volume.day.month for v in volumes[1:3]))
         height = round(room * volume.count / peak, 1) if peak else 0.0
         if volume.count and height < 1:
             height = 1.0
@@ -72,7 +76,9 @@ def bar_chart(volumes: Sequence[DayVolume]) -> Chart:
             day=volume.day, count=volume.count,
             x=round(index * slot + (slot - width) / 2, 1), y=round(BASELINE - height, 1),
             width=width, height=height,
-            label=format_skeleton("MMMd", volume.day, locale=locale),
+            # "16 лист." under each of 14 bars overlaps in ru/uk; "16" and a month line do not.
+            label=format_skeleton("d", volume.day, locale=locale),
+            month_label=format_date(volume.day, "LLL", locale=locale) if new_month else "",
             long_label=format_date(volume.day, "full", locale=locale),
         ))
     return Chart(bars=bars, peak=peak)

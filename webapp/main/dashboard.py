@@ -16,13 +16,12 @@ from sqlalchemy import and_, case, exists, func, select
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutApproval, PayoutStatus, User
+from webapp.models.status import TO_FIX
 from webapp.payout_core.scope import visible_payouts
 from webapp.payouts.list_filters import day_start_utc
 from webapp.payouts.listing import CurrencyTotal, currency_totals, list_options
 
 S = PayoutStatus
-# Payouts an operator should look at again: refused, failed, or with an unknown outcome.
-TO_FIX = (S.FAILED_TO_CREATE, S.CREATION_UNKNOWN, S.PROCESSING_UNKNOWN, S.FAILED)
 ATTENTION_LIMIT = 10
 CHART_DAYS = 14
 

@@ -2,21 +2,41 @@
 
 from webapp.models.approval import ApprovalLimit, PayoutApproval
 from webapp.models.audit import AuditEvent
-from webapp.models.batch import Batch, BatchApproval, BatchRow, BatchStatus, RowState
+from webapp.models.batch import (
+    BATCH_TRANSITIONS,
+    Batch,
+    BatchApproval,
+    BatchRow,
+    BatchStatus,
+    IllegalBatchTransition,
+    RowState,
+    check_batch_transition,
+)
 from webapp.models.callback import CallbackLog
 from webapp.models.payout import Payout, PayoutEvent
 from webapp.models.security import (
+    AccountChange,
     BackupCode,
     ChangeKind,
     ChangeStatus,
     PendingChange,
+    SetupLink,
     UserSession,
 )
-from webapp.models.status import FINAL_STATUSES, IllegalTransition, PayoutStatus, check_transition
+from webapp.models.status import (
+    FINAL_STATUSES,
+    TRANSITIONS,
+    IllegalTransition,
+    PayoutStatus,
+    check_transition,
+)
 from webapp.models.user import Role, User, UserRole
 
 __all__ = [
+    "BATCH_TRANSITIONS",
     "FINAL_STATUSES",
+    "TRANSITIONS",
+    "AccountChange",
     "ApprovalLimit",
     "AuditEvent",
     "BackupCode",
@@ -27,6 +47,7 @@ __all__ = [
     "CallbackLog",
     "ChangeKind",
     "ChangeStatus",
+    "IllegalBatchTransition",
     "IllegalTransition",
     "Payout",
     "PayoutApproval",
@@ -35,8 +56,10 @@ __all__ = [
     "PendingChange",
     "Role",
     "RowState",
+    "SetupLink",
     "User",
     "UserRole",
     "UserSession",
+    "check_batch_transition",
     "check_transition",
 ]

@@ -15,7 +15,9 @@ from webapp.models.user import User
 
 
 class ApprovalLimit(db.Model):
-    """The most a manager may approve alone in one currency; above it a second manager is needed."""
+    """The most a manager may approve in one currency ("*": every currency without its own
+    row). No row means the manager cannot approve in that currency (limits fail closed); a row
+    whose `max_amount` is NULL is an explicit "no limit", set by an admin pair."""
 
     __tablename__ = "approval_limits"
     __table_args__ = (
@@ -26,7 +28,7 @@ class ApprovalLimit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     currency: Mapped[str] = mapped_column(String(8))
-    max_amount: Mapped[Decimal] = mapped_column(MONEY)
+    max_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

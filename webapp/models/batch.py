@@ -36,6 +36,44 @@ class BatchStatus(enum.StrEnum):
     DONE_WITH_FAILURES = "done_with_failures"
 
 
+B = BatchStatus
+BATCH_TRANSITIONS: dict[BatchStatus, frozenset[BatchStatus]] = {
+    B.DRAFT: frozenset({B.AWAITING_APPROVAL}),
+    B.AWAITING_APPROVAL: frozenset({B.APPROVED, B.REJECTED}),
+    B.APPROVED: frozenset({B.RUNNING}),
+    B.RUNNING: frozenset({B.DONE, B.DONE_WITH_FAILURES}),
+    # A payout the provider failed after the job finished makes a done batch one with failures.
+    B.DONE: frozenset({B.DONE_WITH_FAILURES}),
+    # Failed rows are tried again only after a fresh approval of the retried rows.
+    B.DONE_WITH_FAILURES: frozenset({B.AWAITING_APPROVAL}),
+    B.REJECTED: frozenset(),
+}
+# The job works on these (the progress fragment polls while a batch is in one).
+BATCH_IN_JOB: frozenset[BatchStatus] = frozenset({B.APPROVED, B.RUNNING})
+BATCH_FINISHED: frozenset[BatchStatus] = frozenset({B.DONE, B.DONE_WITH_FAILURES})
+# Submitted and not finished: its rows count as queued for the duplicate check.
+BATCH_QUEUED: frozenset[BatchStatus] = BATCH_IN_JOB | {B.AWAITING_APPROVAL}
+
+
+class IllegalBatchTransition(ValueError):
+    """A move the batch state machine forbids, e.g. a rejected batch being run."""
+
+    def __init__(self, current: BatchStatus, target: BatchStatus) -> None:
+        super().__init__(f"batch cannot move from {current.value} to {target.value}")
+        self.current = current
+        self.target = target
+
+
+def check_batch_transition(current: BatchStatus, target: BatchStatus) -> None:
+    if target not in BATCH_TRANSITIONS[current]:
+        raise IllegalBatchTransition(current, target)
+
+
+def _known(column: str, enum_type: type[enum.StrEnum]) -> str:
+    """SQL for a CHECK that `column` holds one of the Enum's values."""
+    return f"{column} IN (" + ", ".join(f"'{member.value}'" for member in enum_type) + ")"
+
+
 class RowState(enum.StrEnum):
     INVALID = "invalid"  # failed validation: never becomes a payout
     PENDING = "pending"  # valid, not handled yet
@@ -48,6 +86,7 @@ class Batch(db.Model):
     __tablename__ = "batches"
     __table_args__ = (
         CheckConstraint("total >= 0", name="batch_total_not_negative"),
+        CheckConstraint(_known("status", BatchStatus), name="status_known"),
         Index("ix_batches_status_created_at", "status", "created_at"),
     )
 
@@ -76,6 +115,9 @@ class Batch(db.Model):
     rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rejection_reason: Mapped[str | None] = mapped_column(String(1024))
+    # Who asked to retry the failed rows (the retry waits for a fresh approval, not by them).
+    retried_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    retried_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped on every re-upload; approvals and fingerprints are bound to it.
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The running job's lease: another runner may take over only after it expires.
@@ -122,7 +164,8 @@ class BatchRow(db.Model):
     # Keyed hash of service, currency, recipient fields and amount: finds duplicates.
     recipient_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     attempt: Mapped[int] = mapped_column(Integer, default=0)  # bumped by each retry
-    failure: Mapped[str | None] = mapped_column(String(1024))
+    # Why the row's payout failed, as data (webapp/payout_core/failures.py), worded when shown.
+    failure: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     payout_id: Mapped[int | None] = mapped_column(
         ForeignKey("payouts.id", ondelete="SET NULL"), index=True)
 

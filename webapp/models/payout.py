@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.base import UTCDateTime, utcnow
-from webapp.models.status import FINAL_STATUSES, PayoutStatus
+from webapp.models.status import CHECKABLE, FINAL_STATUSES, UNKNOWN_STATUSES, PayoutStatus
 from webapp.models.user import User
 
 MONEY = Numeric(28, 8)
@@ -30,6 +30,8 @@ class Payout(db.Model):
     __tablename__ = "payouts"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("status IN (" + ", ".join(f"'{s.value}'" for s in PayoutStatus) + ")",
+                        name="status_known"),
         Index("ix_payouts_created_at_id", "created_at", "id"),
         Index("ix_payouts_status_created_at", "status", "created_at"),
     )
@@ -55,6 +57,9 @@ class Payout(db.Model):
     description: Mapped[str | None] = mapped_column(String(1024))
 
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # "Send again" keeps the original creator above and names who resent it here; neither of
+    # them may approve the copy.
+    resent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow
@@ -70,14 +75,20 @@ class Payout(db.Model):
     provider_resolution: Mapped[str | None] = mapped_column(String(64))
     provider_updated: Mapped[int | None] = mapped_column(Integer)  # provider's `updated` epoch
     provider_payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    last_error: Mapped[str | None] = mapped_column(String(1024))
+    # Why the last attempt failed, as data: {"kind": "ServerError", "http_status": 500, …}
+    # (webapp/payout_core/failures.py); worded when shown, in the reader's language.
+    last_error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped on every change of what would be paid; approvals are bound to it (fingerprint).
     version: Mapped[int] = mapped_column(Integer, default=1)
-    # How many times we asked the provider to process; claimed by conditional UPDATE so that
-    # of all racing approvers and recoverers exactly one sends each request.
+    # How many times we asked the provider to process in this approval round (a definite
+    # refusal starts a new round at 0); claimed by conditional UPDATE so that of all racing
+    # approvers and recoverers exactly one sends each request.
     process_requests: Mapped[int] = mapped_column(Integer, default=0)
+    # When the latest process request was claimed: an unclear answer is only re-sent once
+    # the grace period since then has passed (the earlier request may still be running).
+    process_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The spreadsheet batch this payout came from (None for a payout entered by hand).
     batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("batches.id", ondelete="SET NULL"), index=True
@@ -99,6 +110,15 @@ class Payout(db.Model):
     def is_final(self) -> bool:
         return self.status_enum in FINAL_STATUSES
 
+    @property
+    def is_unknown(self) -> bool:
+        """The provider's state is being found out (a create or process answer was unclear)."""
+        return self.status_enum in UNKNOWN_STATUSES
+
+    @property
+    def can_check(self) -> bool:
+        return self.status_enum in CHECKABLE
+
     def __repr__(self) -> str:
         return f"<Payout {self.id} {self.reference_id} {self.status}>"
 
@@ -117,7 +137,7 @@ class PayoutEvent(db.Model):
     kind: Mapped[str] = mapped_column(String(48))
     status_from: Mapped[str | None] = mapped_column(String(32))
     status_to: Mapped[str | None] = mapped_column(String(32))
-    message: Mapped[str | None] = mapped_column(String(1024))
+    # Parameters of the event (`failure`, `reason`, `provider_status` …), never a sentence.
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     payout: Mapped[Payout] = relationship(back_populates="events")

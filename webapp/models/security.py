@@ -54,6 +54,9 @@ class ChangeKind(enum.StrEnum):
     GRANT_ROLE = "grant_role"
     RAISE_LIMIT = "raise_limit"
     RESET_2FA = "reset_2fa"
+    CREATE_USER = "create_user"
+    RESET_PASSWORD = "reset_password"  # noqa: S105 (a kind of change, not a secret)
+    ENABLE_USER = "enable_user"
 
 
 class ChangeStatus(enum.StrEnum):
@@ -83,3 +86,35 @@ class PendingChange(db.Model):
     target: Mapped[User] = relationship(foreign_keys=[target_user_id], lazy="joined")
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id], lazy="joined")
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id], lazy="joined")
+
+
+class SetupLink(db.Model):
+    """A one-time link on which a user chooses their own password (after an account was
+    created, reset or enabled by two admins). Only a SHA-256 of the token is kept."""
+
+    __tablename__ = "setup_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class AccountChange(db.Model):
+    """Who administered an account, and when: the facts the relationship rule of approvals
+    reads (created, password or second factor reset, roles changed, enabled). One row per
+    admin involved, so both the asking and the confirming admin are remembered."""
+
+    __tablename__ = "account_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -1,4 +1,5 @@
-"""The payout state machine: one Enum, one transition table, one typed error for illegal moves."""
+"""The payout state machine: one Enum, one transition table, one typed error for illegal moves,
+and every named group of statuses the rest of the code asks about (nowhere else)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,41 @@ S = PayoutStatus
 FINAL_STATUSES: frozenset[PayoutStatus] = frozenset(
     {S.FAILED_TO_CREATE, S.REJECTED, S.PROCESSED, S.PARTIALLY_PROCESSED, S.FAILED}
 )
-PROVIDER_FINAL = {S.PROCESSED, S.PARTIALLY_PROCESSED, S.FAILED}
+UNKNOWN_STATUSES: frozenset[PayoutStatus] = frozenset(
+    {S.CREATION_UNKNOWN, S.PROCESSING_UNKNOWN}
+)
+PROVIDER_FINAL = frozenset({S.PROCESSED, S.PARTIALLY_PROCESSED, S.FAILED})
+# The provider accepted processing (or finished it successfully): money is moving or moved.
+PAID_OR_PAYING: frozenset[PayoutStatus] = frozenset(
+    {S.PROCESSING, S.PROCESSED, S.PARTIALLY_PROCESSED})
+# Approved, and the desk does not know yet whether the provider took the process request.
+SEND_UNCONFIRMED: frozenset[PayoutStatus] = frozenset({S.APPROVED, S.PROCESSING_UNKNOWN})
+# A batch row whose payout's fate the desk does not know yet.
+ROW_UNDECIDED: frozenset[PayoutStatus] = UNKNOWN_STATUSES | {S.APPROVED}
+# Open at the provider and known to us: only read, never sent anything.
+READ_ONLY_OPEN: frozenset[PayoutStatus] = frozenset({S.PROCESSING, S.AWAITING_APPROVAL})
+# A person may ask for a fresh read ("check again") while the status can still change here.
+CHECKABLE: frozenset[PayoutStatus] = UNKNOWN_STATUSES | {S.APPROVED, S.PROCESSING}
+# What an operator should look at again: refused, failed, or an unknown outcome (in the
+# order the dashboard lists them).
+TO_FIX: tuple[PayoutStatus, ...] = (S.FAILED_TO_CREATE, S.CREATION_UNKNOWN,
+                                    S.PROCESSING_UNKNOWN, S.FAILED)
+# Ended without paying: repeating such a payout is not a duplicate; a retry is a new attempt.
+ENDED_UNPAID: frozenset[PayoutStatus] = frozenset({S.REJECTED, S.FAILED_TO_CREATE, S.FAILED})
+RETRY_AS_NEW: frozenset[PayoutStatus] = frozenset({S.FAILED_TO_CREATE, S.FAILED})
+# Everything that may still pay (or paid): what a duplicate check compares against.
+MAY_PAY: frozenset[PayoutStatus] = frozenset(S) - ENDED_UNPAID
+# Stored, and the invoice not confirmed yet: a definite create refusal ends these.
+CREATE_UNCONFIRMED: frozenset[PayoutStatus] = frozenset({S.AWAITING_APPROVAL,
+                                                        S.CREATION_UNKNOWN})
+# The attention page: the above and approvals whose process answer is not stored yet.
+NEEDS_ATTENTION: frozenset[PayoutStatus] = frozenset({*TO_FIX, S.APPROVED})
+
+
+def values(group: frozenset[PayoutStatus]) -> list[str]:
+    """The group's values for SQL (`Payout.status.in_(values(GROUP))`), in a stable order."""
+    return sorted(s.value for s in group)
+
 
 TRANSITIONS: dict[PayoutStatus, frozenset[PayoutStatus]] = {
     # The provider may end an unapproved invoice (expired) or someone may process it outside
@@ -38,7 +73,9 @@ TRANSITIONS: dict[PayoutStatus, frozenset[PayoutStatus]] = {
     S.APPROVED: frozenset(
         {S.PROCESSING, S.PROCESSING_UNKNOWN, S.AWAITING_APPROVAL, *PROVIDER_FINAL}
     ),
-    S.PROCESSING_UNKNOWN: frozenset({S.APPROVED, S.PROCESSING, *PROVIDER_FINAL}),
+    # Back to the queue when a re-sent process request is refused outright.
+    S.PROCESSING_UNKNOWN: frozenset(
+        {S.APPROVED, S.PROCESSING, S.AWAITING_APPROVAL, *PROVIDER_FINAL}),
     S.PROCESSING: frozenset(PROVIDER_FINAL),
     **{final: frozenset() for final in FINAL_STATUSES},
 }

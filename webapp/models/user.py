@@ -20,6 +20,15 @@ class Role(enum.StrEnum):
     AUDITOR = "auditor"
 
 
+# Administering accounts and moving money are separate duties: nobody holds both.
+MONEY_ROLES = frozenset({Role.OPERATOR, Role.MANAGER})
+
+
+def roles_conflict(roles: set[Role] | frozenset[Role]) -> bool:
+    """True when `roles` mix admin with a role that moves money."""
+    return Role.ADMIN in roles and bool(MONEY_ROLES & roles)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -40,7 +49,7 @@ class User(UserMixin, db.Model):
     totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
-    # The last grant of manager/admin: who asked, who confirmed (the 24-hour cooling rule).
+    # The last grant of manager/admin: who asked, who confirmed (also in account_changes).
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     promoted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     promotion_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -53,8 +62,19 @@ class User(UserMixin, db.Model):
     def roles(self) -> set[Role]:
         return {Role(row.role) for row in self.role_rows}
 
+    @property
+    def roles_conflict(self) -> bool:
+        return roles_conflict(self.roles)
+
+    @property
+    def effective_roles(self) -> set[Role]:
+        """The roles that count: an account holding admin and a money role (left from before
+        the rule) keeps admin only, until an admin pair fixes its roles."""
+        roles = self.roles
+        return roles - MONEY_ROLES if roles_conflict(roles) else roles
+
     def has_role(self, *roles: Role) -> bool:
-        return bool(self.roles.intersection(roles))
+        return bool(self.effective_roles.intersection(roles))
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -1,9 +1,8 @@
 """New payout: pick currency and amount, choose a provider service, fill its recipient form."""
 
-from webapp.new_payout.routes import bp
 
 # What other features may import: the recipient form built from a provider service
 # (batches validate their rows with it).
 PUBLIC_MODULES = ("forms",)
 
-__all__ = ["PUBLIC_MODULES", "bp"]
+__all__ = ["PUBLIC_MODULES"]

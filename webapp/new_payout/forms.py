@@ -8,7 +8,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
@@ -22,6 +21,7 @@ from wtforms.validators import (
 )
 
 from webapp.formatting import format_money
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.payout_core.account_services import FALLBACK_CURRENCIES
 from webapp.payout_core.fields import (
     FIELD_PREFIX,

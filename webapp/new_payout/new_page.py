@@ -46,6 +46,7 @@ class NewPayoutPage:
     review: bool = False
     duplicates: list[Payout] = field(default_factory=list)
     retry_values: list[tuple[str, str]] | None = None  # a post to repeat after a failure
+    retry_dropped: bool = False  # card numbers or codes left out of `retry_values`
 
     @property
     def amount_text(self) -> str:

@@ -16,18 +16,23 @@ import logging
 import uuid
 from decimal import Decimal
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 from wtforms.validators import UUID, Optional
 
+from webapp.audit import record
 from webapp.auth.access import roles_required
+from webapp.extensions import db
+from webapp.form_tokens import belongs_to
+from webapp.form_tokens import issue as issue_token
 from webapp.htmx import is_partial_request, redirect_to, render_page
 from webapp.models import Payout, Role
 from webapp.new_payout.forms import PayoutFormBase, StartForm, build_payout_form
 from webapp.new_payout.new_page import NewPayoutPage, choose, language, lookup
+from webapp.new_payout.scrub import no_store, scrub_form, scrub_pairs
 from webapp.payout_core.account_services import payout_currencies
 from webapp.payout_core.create import PayoutDraft, payout_for_submission, submit_payout
 from webapp.payout_core.duplicates import possible_duplicates
@@ -54,7 +59,7 @@ def _new_form(page: NewPayoutPage) -> PayoutFormBase:
     form_class = build_payout_form(page.chosen.service, language())
     return form_class(formdata=None, data={
         "currency": page.start.currency.data, "amount": page.start.amount.data,
-        "service": page.chosen.service.code, "submission_token": str(uuid.uuid4()),
+        "service": page.chosen.service.code, "submission_token": issue_token(current_user.id),
     })
 
 
@@ -77,7 +82,18 @@ def new() -> str:
 
 
 def _already_submitted(token: str | None) -> Payout | None:
-    return payout_for_submission(token) if token else None
+    """The payout this user's form already produced (a second click, a reload)."""
+    payout = payout_for_submission(token) if token else None
+    mine = payout is not None and current_user.id in (payout.created_by_id, payout.resent_by_id)
+    return payout if mine else None
+
+
+def _refuse_foreign_token(token: str) -> Response:
+    """A token issued to someone else: refused, audited, nothing stored or sent."""
+    record("payout.submission_token_refused", details={"token": token[:64]})
+    db.session.commit()
+    flash(_("This form was opened by another user. Open New payout again."), "error")
+    return redirect_to(url_for("new_payout.new"))
 
 
 def _shown_amount(target: SubmitTargetForm) -> Decimal | None:
@@ -100,6 +116,9 @@ def create() -> str | Response:
     target = SubmitTargetForm(formdata=request.form)
     target.currency.choices = payout_currencies()
     target.validate()
+    token = target.submission_token.data
+    if token and not target.submission_token.errors and not belongs_to(token, current_user.id):
+        return _refuse_foreign_token(token)
     existing = None if target.submission_token.errors else _already_submitted(
         target.submission_token.data)
     if existing is not None:  # a second click or a reload: the payout already exists
@@ -108,36 +127,36 @@ def create() -> str | Response:
     amount = _shown_amount(target)
     if amount is None or target.currency.errors or not target.service.data:
         page.service_missing = True
-        return _render(page)
+        return _render_submit(page)
     page.amount = amount
     answer = lookup(page, amount)
     if answer is None:
         page.retry_values = [(k, v) for k, v in request.form.items(multi=True)
                              if k != "csrf_token"]
-        return _render(page)
+        return _render_submit(page, retry=True)
     choose(page, answer, target.service.data)
     if page.chosen is None and target.checked_amount.data:
         _choose_at_checked_amount(page, target)  # the new amount is outside its limits
     if page.chosen is None or not page.chosen.available:
         page.service_missing = True
-        return _render(page)
+        return _render_submit(page)
     form = build_payout_form(page.chosen.service, language())()
     page.form = form
     valid = form.validate()
     if action in ("change", "amount"):
         _keep_only_amount_errors(form, show_amount=action == "amount")
-        return _render(page)
+        return _render_submit(page)
     if not valid:
         page.failed = True
-        return _render(page)
+        return _render_submit(page)
     page.duplicates = possible_duplicates(form.payout_service.code, form.currency.data,
                                           form.amount_value(), form.recipient_values())
     if action == "create" and not _duplicate_confirmed(page, form):
         page.review = True
-        return _render(page)
+        return _render_submit(page)
     if action != "create":
         page.review = True
-        return _render(page)
+        return _render_submit(page)
     return _create(page, form, _draft(form, page.duplicates))
 
 
@@ -174,15 +193,20 @@ def _duplicate_confirmed(page: NewPayoutPage, form: PayoutFormBase) -> bool:
 
 def _create(page: NewPayoutPage, form: PayoutFormBase, draft: PayoutDraft) -> str | Response:
     outcome = submit_payout(draft, creator=current_user._get_current_object())
+    if outcome.payout is not None and not outcome.duplicate:
+        record("payout.created", target=f"payout:{outcome.payout.id}", details={
+            "amount": str(outcome.payout.amount), "currency": outcome.payout.currency})
+        db.session.commit()
     if outcome.payout is not None and not outcome.field_errors:
         return redirect_to(url_for("payouts.detail", payout_id=outcome.payout.id))
     if outcome.field_errors:
         form.apply_provider_errors(outcome.field_errors)
     else:
         form.form_errors.append(_("The payout could not be created. Please try again."))
-    form.submission_token.data = str(uuid.uuid4())  # the provider created nothing: a new attempt
+    # The provider created nothing: a new attempt.
+    form.submission_token.data = issue_token(current_user.id)
     page.failed = True
-    return _render(page)
+    return _render_submit(page, retry=True)
 
 
 def _draft(form: PayoutFormBase, duplicates: list[Payout]) -> PayoutDraft:
@@ -201,3 +225,14 @@ def _draft(form: PayoutFormBase, duplicates: list[Payout]) -> PayoutDraft:
 
 def _render(page: NewPayoutPage) -> str:
     return render_page(FULL_PAGE, FRAGMENT, page=page, is_partial=is_partial_request())
+
+
+def _render_submit(page: NewPayoutPage, *, retry: bool = False) -> Response:
+    """A submit that comes back is never stored by the browser (`no-store`); one that comes
+    back because the provider failed (a page to try again from) carries no full card number
+    or security code either."""
+    if retry and page.form is not None:
+        scrub_form(page.form)
+    if retry and page.retry_values is not None:
+        page.retry_values, page.retry_dropped = scrub_pairs(page.retry_values)
+    return no_store(make_response(_render(page)))

@@ -52,3 +52,20 @@ def bound(request_id: str | None) -> Iterator[str]:
         yield value
     finally:
         unbind(token)
+
+
+# Something a rerun of this request would repeat (a commit, a provider call): set by the
+# provider transport's hook and SQLAlchemy's commit event, read by webapp/db_retry.py.
+_side_effect: ContextVar[str | None] = ContextVar("side_effect", default=None)
+
+
+def note_side_effect(kind: str) -> None:
+    _side_effect.set(kind)
+
+
+def side_effect() -> str | None:
+    return _side_effect.get()
+
+
+def forget_side_effects() -> None:
+    _side_effect.set(None)

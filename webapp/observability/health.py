@@ -1,5 +1,6 @@
-"""GET /healthz (the process answers), GET /readyz (it can serve: database, Redis when
-configured, the provider reachable) and GET /metrics (Prometheus, protected).
+"""GET /healthz (the process answers), GET /readyz (it can serve: the database answers;
+"degraded" when Redis or the provider does not, which every instance shares, so taking them all
+out of rotation would help nobody) and GET /metrics (Prometheus, protected).
 
 Probes are unauthenticated and say nothing about why: details go to the log.
 """
@@ -75,6 +76,17 @@ def readiness_problems() -> list[str]:
     return [p for p in (database_problem(), redis_problem(), provider_problem()) if p]
 
 
+def readiness() -> tuple[str, list[str]]:
+    """("ready" | "degraded" | "not ready", problems). Only the database is needed to serve:
+    without Redis the desk limits in memory and leaves jobs to the worker's sweeps
+    (webapp/degraded.py); without the provider it still shows payouts and takes decisions."""
+    fatal = database_problem()
+    if fatal:
+        return "not ready", [fatal]
+    problems = [p for p in (redis_problem(), provider_problem()) if p]
+    return ("degraded" if problems else "ready"), problems
+
+
 @bp.get("/healthz")
 def healthz() -> Response:
     return Response("ok", mimetype="text/plain", headers={"Cache-Control": "no-store"})
@@ -82,12 +94,12 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    problems = readiness_problems()
+    status, problems = readiness()
     for problem in problems:
-        log.warning("not ready: %s", problem)
-    response = jsonify(status="not ready" if problems else "ready")
+        log.warning("%s: %s", status, problem)
+    response = jsonify(status=status)
     response.headers["Cache-Control"] = "no-store"
-    return response, 503 if problems else 200
+    return response, 503 if status == "not ready" else 200
 
 
 def _bearer_token() -> str | None:

@@ -79,6 +79,10 @@ class DeskMetrics:
         self.callbacks = Counter(
             f"{PREFIX}_callbacks", "Provider callbacks by how the callback route answered.",
             ["outcome"], registry=self.registry)
+        self.redis_fallbacks = Counter(
+            f"{PREFIX}_redis_fallback", "Operations done without Redis (it was unreachable): "
+            "limits and throttling counted in process memory, jobs left to the worker's sweeps.",
+            ["component"], registry=self.registry)
         self.registry.register(_ScrapeTime())
 
     def exposition(self) -> bytes:
@@ -97,6 +101,9 @@ def metrics_for(app: Flask) -> DeskMetrics | None:
 def observe_provider_call(method: str, path: str, seconds: float, error: Exception | None
                           ) -> None:
     """Called by the provider transport after every attempt (see webapp/provider/http.py)."""
+    from webapp.observability.context import note_side_effect
+
+    note_side_effect("provider call")  # a request that called the provider is never rerun
     if not has_app_context():
         return
     metrics = metrics_for(current_app)

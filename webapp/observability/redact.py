@@ -10,6 +10,8 @@ import re
 import threading
 from collections.abc import Iterable
 
+from webapp.observability.card_numbers import mask_cards
+
 # 12-19 digits, optionally grouped by single spaces or dashes, not part of a longer word or
 # hex string (request ids are hex and must survive).
 _CARD_LIKE = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){11,18}(?![0-9A-Za-z])")
@@ -49,6 +51,7 @@ def redact(text: str) -> str:
             text = text.replace(secret, REDACTED)
     text = _PROVIDER_SECRET.sub(REDACTED, text)
     text = _NAMED_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
+    text = mask_cards(text)  # Luhn-valid, with any separators (dots, +, %20 ...)
     return _CARD_LIKE.sub(lambda m: mask_card(m.group(0)), text)
 
 

@@ -17,14 +17,16 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
+from webapp.observability.card_numbers import mask_optional
+from webapp.payout_core.failures import Failure
 from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.invoice_request import callback_url, invoice_request_for
 from webapp.payout_core.outcomes import describe, fail_creation
-from webapp.payout_core.recovery import resolve_creation
+from webapp.payout_core.recovery import adopt_from_conflict, queue_recovery
 from webapp.payout_core.secrets import encrypt_fields, mask_fields
 from webapp.payout_core.state import apply_invoice, move
 from webapp.payout_core.timeline import add_event
-from webapp.provider.errors import ProviderError, ValidationFailed
+from webapp.provider.errors import Conflict, ProviderError, ValidationFailed
 from webapp.provider.types import PayoutService
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,8 @@ class PayoutDraft:
     description: str | None = None
     duplicate_of: tuple[int, ...] = ()  # earlier payouts it repeats, confirmed by the creator
     duplicate_reason: str | None = None
+    # "Send again": the person who resent a refused payout (the creator stays the original's).
+    resent_by_id: int | None = None
 
 
 @dataclass
@@ -81,12 +85,14 @@ def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False
         fields_masked=mask_fields(draft.fields),
         fields_encrypted=encrypt_fields(draft.fields),
         customer_reference_id=draft.customer_reference_id or str(uuid.uuid4()),
-        customer_name=draft.customer_name or None,
-        customer_email=draft.customer_email or None,
-        customer_phone=draft.customer_phone or None,
-        description=draft.description or None,
+        # A card number typed into a free-text field is kept (and sent) masked.
+        customer_name=mask_optional(draft.customer_name or None),
+        customer_email=mask_optional(draft.customer_email or None),
+        customer_phone=mask_optional(draft.customer_phone or None),
+        description=mask_optional(draft.description or None),
         created_by_id=creator.id,
         attempts=1 if sending else 0,
+        resent_by_id=draft.resent_by_id,
     )
     db.session.add(payout)
     try:
@@ -94,8 +100,7 @@ def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False
         add_event(payout, "created", actor_id=creator.id, status_to=payout.status)
         if draft.duplicate_of:
             add_event(payout, "duplicate_confirmed", actor_id=creator.id,
-                      message=draft.duplicate_reason,
-                      details={"duplicate_of": list(draft.duplicate_of)})
+                      reason=draft.duplicate_reason, duplicate_of=list(draft.duplicate_of))
         _commit_as_written()
     except IntegrityError:
         # Two submits of one form raced; the other one stored it.
@@ -122,22 +127,31 @@ def _call_provider(payout: Payout) -> dict[str, str]:
     except ValidationFailed as exc:
         fail_creation(payout, exc)
         return _field_errors(exc)
+    except Conflict as conflict:
+        # The reference is known there: the answer carries that invoice (the spec's
+        # directive); only a 409 without one is looked up by reference, in the worker.
+        if adopt_from_conflict(payout, conflict):
+            return {}
+        _creation_unknown(payout, describe(conflict))
+        return {}
     except ProviderError as exc:
         if exc.nothing_created:
             fail_creation(payout, exc)
             return {}
-        # 409 (already known), 5xx, timeout, dropped, unreadable, 400: look it up by reference.
-        if move(payout.id, [S.AWAITING_APPROVAL], S.CREATION_UNKNOWN,
-                last_error=describe(exc)):
-            add_event(payout, "creation_unknown", status_from=S.AWAITING_APPROVAL.value,
-                      status_to=S.CREATION_UNKNOWN.value, message=describe(exc))
-        db.session.commit()
-        db.session.refresh(payout)
-        resolve_creation(payout.id)
+        # 5xx, timeout, dropped, unreadable, 400: the worker looks it up by reference.
+        _creation_unknown(payout, describe(exc))
         return {}
     apply_invoice(payout, invoice, source="sent_to_provider")
     _commit_answer()
     return {}
+
+
+def _creation_unknown(payout: Payout, reason: Failure) -> None:
+    if move(payout.id, [S.AWAITING_APPROVAL], S.CREATION_UNKNOWN, last_error=reason):
+        add_event(payout, "creation_unknown", status_from=S.AWAITING_APPROVAL.value,
+                  status_to=S.CREATION_UNKNOWN.value, failure=reason)
+    db.session.commit()
+    queue_recovery(payout.id)
 
 
 def submit_payout(draft: PayoutDraft, creator: User) -> SubmitOutcome:

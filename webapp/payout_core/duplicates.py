@@ -17,12 +17,13 @@ from sqlalchemy import or_, select
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus
 from webapp.models.base import utcnow
+from webapp.models.status import MAY_PAY, values
 from webapp.payout_core.secrets import decrypt_fields, mask_fields
 
 RECENT_DAYS = 30
 S = PayoutStatus
 # A rejected or never-created payout paid nothing: repeating it is not a duplicate.
-PAID_OR_PAYING = [s.value for s in S if s not in {S.REJECTED, S.FAILED_TO_CREATE, S.FAILED}]
+PAID_OR_PAYING = values(MAY_PAY)
 MAX_SHOWN = 5
 
 

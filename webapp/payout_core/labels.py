@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
-from webapp.models import PayoutStatus
+from webapp.lazy_text import lazy_gettext as _l
+from webapp.models import PayoutEvent, PayoutStatus
+from webapp.payout_core import failures
 
 S = PayoutStatus
 
@@ -101,34 +101,38 @@ RESOLUTIONS = {
 }
 
 
+# What happened, worded by what it means for the money.
 EVENT_LABELS = {
-    "created": _l("Created"),
+    "created": _l("Saved on the desk; being sent to the provider"),
     "duplicate_confirmed": _l("Created despite a possible duplicate"),
-    "sent_to_provider": _l("Sent to the provider"),
-    "creation_unknown": _l("Creation outcome unknown"),
-    "create_retried": _l("Created again with the same reference"),
+    "sent_to_provider": _l("Created at the provider; waiting for approval"),
+    "creation_unknown": _l("No clear answer from the provider; checking whether it was created"),
+    "create_retried": _l("Not found at the provider; created again with the same reference"),
     "adopted": _l("Found at the provider"),
-    "failed_to_create": _l("Provider refused to create"),
-    "first_approval": _l("First approval"),
-    "approved": _l("Approved"),
-    "approved_in_batch": _l("Approved with its batch"),
-    "rejected": _l("Rejected"),
-    "process_requested": _l("Processing requested"),
-    "process_conflict": _l("Already processing at the provider"),
-    "process_refused": _l("Provider refused processing"),
-    "process_resent": _l("Processing requested again"),
-    "processing_unknown": _l("Processing outcome unknown"),
+    "adopted_from_conflict": _l("Found at the provider (its answer named the invoice)"),
+    "failed_to_create": _l("The provider refused to create it; no money moved"),
+    "first_approval": _l("First approval; a second manager must approve"),
+    "approved": _l("Approved; asking the provider to pay"),
+    "approved_in_batch": _l("Approved with its batch; asking the provider to pay"),
+    "rejected": _l("Rejected; no money moved"),
+    "process_requested": _l("The provider accepted the request to pay"),
+    "process_accepted": _l("Being paid by the provider; waiting for the result"),
+    "process_conflict": _l("The provider was already paying it"),
+    "process_refused": _l("The provider refused to pay it"),
+    "process_resent": _l("Asked the provider to pay again"),
+    "processing_unknown": _l("No clear answer to the request to pay; checking with the provider"),
     "recovered": _l("Checked with the provider"),
-    "polled": _l("Status checked"),
-    "callback": _l("Provider notification"),
-    "stale_update_ignored": _l("Older update ignored"),
-    "final_status_kept": _l("Final status kept"),
+    "polled": _l("Status checked with the provider"),
+    "callback": _l("Notification from the provider"),
+    "stale_update_ignored": _l("An older update from the provider was ignored"),
+    "final_status_kept": _l("The provider reported a change after the final status; kept"),
     "resubmitted": _l("Sent again as a new payout"),
     "resubmission_of": _l("New attempt of an earlier payout"),
 }
 
 
-# What each provider failure kind means, for `last_error` texts ("ServerError 500: ...").
+# What each failure kind means (webapp/payout_core/failures.py): provider error classes, then
+# the desk's own reasons.
 PROVIDER_ERRORS = {
     "ServerError": _l("The provider had an internal error."),
     "ProviderTimeout": _l("The provider did not answer in time."),
@@ -141,14 +145,58 @@ PROVIDER_ERRORS = {
     "BadRequest": _l("The provider could not process the request."),
     "NotFound": _l("The provider does not know this payout."),
     "Conflict": _l("The provider already has this operation."),
+    failures.NO_ANSWER_STORED: _l("The desk stopped before the provider's answer was saved."),
+    failures.BATCH_INTERRUPTED: _l("The batch run stopped while this payout was being created."),
+    failures.CONFLICT_STILL_CREATED: _l(
+        "The provider said it was already paying it, yet it still waits there."),
+    failures.PROCESS_REFUSED: _l("The provider refused to pay it."),
+    failures.FAILED_AT_PROVIDER: _l("The provider could not pay it."),
+    failures.REJECTED: _l("Rejected by a manager."),
 }
 
 
-def provider_error(text: str | None) -> str:
-    """The translated meaning of a stored provider failure; the raw text stays as detail."""
-    kind = (text or "").split(" ", 1)[0].rstrip(":")
+def failure_text(value: failures.Failure | None) -> str:
+    """The translated meaning of a stored failure, from its kind (never from a display text)."""
+    kind = failures.failure_kind(value)
+    if not kind or value is None:
+        return ""
+    if kind == failures.RESOLUTION:
+        found = resolution_text(value.get("code"))
+        return found[0] if found else str(PROVIDER_ERRORS[failures.FAILED_AT_PROVIDER])
+    if kind == failures.LEGACY_TEXT:
+        return str(value.get("text") or "")
     meaning = PROVIDER_ERRORS.get(kind)
-    return str(meaning) if meaning is not None else ""
+    return str(meaning) if meaning is not None else str(_l("Unexpected error."))
+
+
+def provider_error(value: failures.Failure | None) -> str:
+    """The Jinja filter: the meaning of a stored failure."""
+    return failure_text(value)
+
+
+def event_details(event: PayoutEvent) -> list[str]:
+    """The event's parameters, worded: the failure's meaning, the provider's status, links.
+    (User-entered text, such as a rejection reason, and the provider's own words are data: the
+    template shows them as they are.)"""
+    details = event.details or {}
+    lines = []
+    if details.get("failure"):
+        lines.append(failure_text(details["failure"]))
+    if details.get("above_limit"):
+        lines.append(str(_l("Above the approver's limit.")))
+    if details.get("source"):
+        lines.append(str(_l("Reported by: %(source)s", source=event_label(details["source"]))))
+    if details.get("provider_status"):
+        lines.append(str(_l("Status at the provider: %(status)s",
+                            status=provider_status_label(details["provider_status"]))))
+    resolution = resolution_text(details.get("resolution"))
+    if resolution and (details.get("resolution") or "").lower() != "ok":
+        lines.append(resolution[0])
+    if details.get("batch_id"):
+        lines.append(str(_l("Batch #%(batch)s", batch=details["batch_id"])))
+    if details.get("payout_id"):
+        lines.append(str(_l("Payout #%(payout)s", payout=details["payout_id"])))
+    return lines
 
 
 def event_label(kind: str) -> str:

@@ -21,7 +21,8 @@ from babel.numbers import (
     get_decimal_symbol,
 )
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+
+from webapp.lazy_text import lazy_gettext as _l
 
 # Babel knows ISO 4217 only; it would give 2 decimals for these. The provider quotes them to 8.
 CRYPTO_PRECISION = 8

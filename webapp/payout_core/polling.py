@@ -11,13 +11,13 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Payout
 from webapp.models.base import utcnow
-from webapp.models.status import FINAL_STATUSES
+from webapp.models.status import FINAL_STATUSES, UNKNOWN_STATUSES, values
 from webapp.payout_core.recovery import recover_payout
 from webapp.queue import periodic
 
 MIN_INTERVAL = timedelta(seconds=15)
 MAX_INTERVAL = timedelta(minutes=15)
-UNKNOWN = ("creation_unknown", "processing_unknown")
+UNKNOWN = values(UNKNOWN_STATUSES)
 
 
 def check_interval(age: timedelta) -> timedelta:

@@ -3,7 +3,8 @@
 Typing an amount asks again after each pause, and a submit re-resolves the chosen service, so
 answers are kept for up to a minute per (provider, currency, amount). The key is the exact
 amount: the provider filters services by amount, so an answer for a neighbouring amount could
-hide a service that fits this one. Failures are never cached.
+hide a service that fits this one; the services themselves are stored once for all amounts
+(`prerequest_cache.py`), within a cap in bytes. Failures are never cached.
 
 With REDIS_URL the answers are shared between processes too (shared_answers.py): a submit
 landing on another gunicorn worker (or instance) than the page the operator just saw finds
@@ -12,56 +13,38 @@ the answer there instead of asking the provider again.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from decimal import Decimal
 
-from cachetools import TTLCache
 from flask import current_app
 
 from webapp.payout_core import shared_answers
 from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.money import LimitCheck, check_limits
+from webapp.payout_core.prerequest_cache import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ENTRIES,
+    PrerequestCache,
+)
 from webapp.provider.types import PayoutService, Prerequest
 
 MAX_TTL_SECONDS = 60.0
-MAX_ENTRIES = 256
 AVAILABLE_STATUSES = frozenset({None, "", "available"})
 
 
-class PrerequestCache:
-    """cachetools' TTLCache (expiry after `ttl` seconds, least recently used out first when
-    full) behind a lock, since its operations are not thread-safe."""
-
-    def __init__(self, ttl: float, max_entries: int = MAX_ENTRIES) -> None:
-        self.ttl = ttl
-        self._entries: TTLCache[tuple[str, ...], Prerequest] = TTLCache(
-            maxsize=max_entries, ttl=max(ttl, 0))
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, ...]) -> Prerequest | None:
-        with self._lock:
-            return self._entries.get(key)
-
-    def put(self, key: tuple[str, ...], value: Prerequest) -> None:
-        if self.ttl <= 0:
-            return
-        with self._lock:
-            self._entries[key] = value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
 def _cache() -> PrerequestCache:
-    """One cache per app; `PAYOUTS_PREREQUEST_TTL` (seconds, at most 60) sets its lifetime."""
+    """One cache per app; `PAYOUTS_PREREQUEST_TTL` (seconds, at most 60) sets its lifetime,
+    `PAYOUTS_PREREQUEST_CACHE_ENTRIES` and `_CACHE_BYTES` its bounds."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     cache = app.extensions.get("payouts_prerequest_cache")
     if cache is None:
-        ttl = min(float(app.config.get("PAYOUTS_PREREQUEST_TTL", MAX_TTL_SECONDS)),
-                  MAX_TTL_SECONDS)
-        cache = app.extensions.setdefault("payouts_prerequest_cache", PrerequestCache(ttl))
+        config = app.config
+        ttl = min(float(config.get("PAYOUTS_PREREQUEST_TTL", MAX_TTL_SECONDS)), MAX_TTL_SECONDS)
+        cache = app.extensions.setdefault("payouts_prerequest_cache", PrerequestCache(
+            ttl,
+            max_entries=int(config.get("PAYOUTS_PREREQUEST_CACHE_ENTRIES", DEFAULT_MAX_ENTRIES)),
+            max_bytes=int(config.get("PAYOUTS_PREREQUEST_CACHE_BYTES", DEFAULT_MAX_BYTES)),
+        ))
     return cache
 
 

@@ -8,8 +8,10 @@ import re
 from cryptography.fernet import Fernet
 
 from webapp.crypto import fernet
+from webapp.observability.card_numbers import mask_cards
 
 PAN_DIGITS = re.compile(r"^\d{12,19}$")
+SEPARATORS = re.compile(r"[\s.\-+_/\\]|%2[0bBdDeE]")
 SENSITIVE_KEY = re.compile(r"card|pan|cvv|cvc", re.IGNORECASE)
 
 
@@ -27,13 +29,14 @@ def decrypt_fields(token: str) -> dict[str, str]:
 
 
 def mask_value(key: str, value: str) -> str:
-    """Card numbers keep the first six and last four digits (512381******0000)."""
-    compact = re.sub(r"[\s-]", "", value)
+    """Card numbers keep the first six and last four digits (512381******0000), whatever
+    separates their digits; one inside a longer text is masked in place."""
+    compact = SEPARATORS.sub("", value)
     if PAN_DIGITS.match(compact):
         return compact[:6] + "*" * (len(compact) - 10) + compact[-4:]
     if SENSITIVE_KEY.search(key) and len(compact) > 4:
         return "*" * (len(compact) - 4) + compact[-4:]
-    return value
+    return mask_cards(value)
 
 
 def mask_fields(fields: dict[str, str]) -> dict[str, str]:

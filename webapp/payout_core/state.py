@@ -11,7 +11,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.extensions import db
 from webapp.models import IllegalTransition, Payout, PayoutStatus, check_transition
@@ -28,16 +29,20 @@ def move(
     payout_id: int,
     allowed_from: Iterable[PayoutStatus],
     to: PayoutStatus,
+    *conditions: ColumnElement[bool],
     **values: Any,
 ) -> bool:
-    """UPDATE … WHERE status IN (allowed_from); True only for the caller whose update matched.
-    Runs in the caller's transaction: the caller commits together with its timeline event."""
+    """The one writer of a payout's status. UPDATE … WHERE status IN (allowed_from) AND
+    conditions; True only for the caller whose update matched. Every source is checked
+    against the transition table first (an illegal move raises `IllegalTransition`). Runs in
+    the caller's transaction: the caller commits together with its timeline event."""
     sources = list(allowed_from)
     for source in sources:
         check_transition(source, to)
     statement = (
         update(Payout)
-        .where(Payout.id == payout_id, Payout.status.in_([s.value for s in sources]))
+        .where(Payout.id == payout_id, Payout.status.in_([s.value for s in sources]),
+               *conditions)
         .values(status=to.value, updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
@@ -76,8 +81,8 @@ def apply_invoice(payout: Payout, invoice: Invoice, *, source: str) -> bool:
         return False
     if invoice.updated is not None and payout.provider_updated is not None \
             and invoice.updated < payout.provider_updated:
-        add_event(payout, "stale_update_ignored", message=source,
-                  details={"provider_status": invoice.status, "updated": invoice.updated})
+        add_event(payout, "stale_update_ignored", source=source,
+                  provider_status=invoice.status, updated=invoice.updated)
         return False
     current = payout.status_enum
     target = target_status(current, invoice.status)
@@ -86,8 +91,7 @@ def apply_invoice(payout: Payout, invoice: Invoice, *, source: str) -> bool:
     )
     if current in FINAL_STATUSES and provider_changed:
         # Final means final: note the disagreement, change nothing.
-        add_event(payout, "final_status_kept", message=source,
-                  details={"provider_status": invoice.status})
+        add_event(payout, "final_status_kept", source=source, provider_status=invoice.status)
         return False
     payout.provider_status = invoice.status
     payout.provider_resolution = invoice.resolution
@@ -96,16 +100,18 @@ def apply_invoice(payout: Payout, invoice: Invoice, *, source: str) -> bool:
     payout.provider_payload = invoice.raw or None
     if target != current:
         try:
-            check_transition(current, target)
+            moved = move(payout.id, [current], target)
         except IllegalTransition:
             log.warning("payout %s: ignoring %s -> %s from %s", payout.id, current, target, source)
             return False
-        payout.status = target.value
+        if not moved:
+            return False
+        # Written by `move`; keep the loaded object in step without writing it again.
+        set_committed_value(payout, "status", target.value)
         add_event(payout, source, status_from=current.value, status_to=target.value,
-                  details={"provider_status": invoice.status,
-                           "resolution": invoice.resolution})
+                  provider_status=invoice.status, resolution=invoice.resolution)
         return True
     if provider_changed:
-        add_event(payout, source, details={"provider_status": invoice.status,
-                                           "resolution": invoice.resolution})
+        add_event(payout, source, provider_status=invoice.status,
+                  resolution=invoice.resolution)
     return False

@@ -1,4 +1,9 @@
-"""Timeline events: every step of a payout, written in the same transaction as the step."""
+"""Timeline events: every step of a payout, written in the same transaction as the step.
+
+An event is a kind (a code) with parameters, never a sentence: pages word it in the reader's
+language (payout_core/labels.py `event_details`). A failure goes in `failure` (see failures.py);
+anything else the wording needs goes in as keyword parameters (`reason=`, `batch_id=` …).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from typing import Any
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutEvent
+from webapp.payout_core.failures import Failure
 
 
 def add_event(
@@ -15,13 +21,16 @@ def add_event(
     actor_id: int | None = None,
     status_from: str | None = None,
     status_to: str | None = None,
-    message: str | None = None,
-    details: dict[str, Any] | None = None,
+    failure: Failure | None = None,
+    **params: Any,
 ) -> PayoutEvent:
     payout_id = payout if isinstance(payout, int) else payout.id
+    details = {key: value for key, value in params.items() if value is not None}
+    if failure:
+        details["failure"] = failure
     event = PayoutEvent(
         payout_id=payout_id, kind=kind, actor_id=actor_id, status_from=status_from,
-        status_to=status_to, message=(message or None) and message[:1024], details=details,
+        status_to=status_to, details=details or None,
     )
     db.session.add(event)
     return event

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Payout
-from webapp.models.status import FINAL_STATUSES
+from webapp.models.status import FINAL_STATUSES, UNKNOWN_STATUSES, values
 from webapp.payout_core.polling import run_sync_pass
 from webapp.payout_core.recovery import recover_payout
 
@@ -34,6 +34,6 @@ def recover_command() -> None:
         recover_payout(payout_id)
     unresolved = db.session.scalar(
         select(db.func.count(Payout.id)).where(
-            Payout.status.in_(["creation_unknown", "processing_unknown"]))
+            Payout.status.in_(values(UNKNOWN_STATUSES)))
     )
     click.echo(f"recovered {len(ids)} open payout(s); {unresolved} still unknown")

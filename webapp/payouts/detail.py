@@ -40,7 +40,7 @@ def shown_fields(payout: Payout) -> list[ShownField]:
 def can_decide(payout: Payout) -> bool:
     return (
         current_user.has_role(Role.MANAGER)
-        and payout.created_by_id != current_user.id
+        and current_user.id not in (payout.created_by_id, payout.resent_by_id)
         and payout.status_enum == PayoutStatus.AWAITING_APPROVAL
     )
 

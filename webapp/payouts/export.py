@@ -1,8 +1,11 @@
 """The filtered list as CSV or XLSX, streamed: rows are read in keyset batches, never all at once.
 
 Only masked recipient fields leave the desk. Amounts are plain decimals with the currency's own
-precision (spreadsheets parse them in any locale). Any text that a spreadsheet would run as a
-formula gets a leading quote.
+precision. The CSV follows the reader's locale the way their spreadsheet expects it: where the
+decimal sign is a comma (ru, uk) amounts read "1500,50" and fields are separated by ";" (Excel in
+those locales takes "," as the decimal sign and opens a comma-separated file as one column). The
+XLSX holds real numbers and dates, which every locale reads. Times are in the reader's zone,
+with the offset. Any text that a spreadsheet would run as a formula gets a leading quote.
 
 Everything that needs the request (the user's scope, language and time zone) is settled in the
 view, in `ExportJob.prepare`. The generators then need no Flask context at all: each batch
@@ -21,6 +24,7 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Engine, Select
 from sqlalchemy.orm import aliased
@@ -28,6 +32,7 @@ from sqlalchemy.orm import aliased
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
 from webapp.models.base import as_utc
+from webapp.observability.card_numbers import mask_cards
 from webapp.payout_core.labels import status_label
 from webapp.payout_core.money import currency_precision, quantize
 from webapp.payouts.listing import Cursor, newest_first
@@ -42,8 +47,17 @@ def guard(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def amount_text(amount: Decimal, currency: str) -> str:
-    return f"{quantize(Decimal(amount), currency):f}"
+def amount_text(amount: Decimal, currency: str, decimal_sign: str = ".") -> str:
+    """No grouping, the currency's own decimals, the locale's decimal sign: "1500,50"."""
+    return f"{quantize(Decimal(amount), currency):f}".replace(".", decimal_sign)
+
+
+def csv_convention() -> tuple[str, str]:
+    """(field separator, decimal sign) for the reader's locale, as their spreadsheet reads CSV."""
+    locale = get_locale()
+    symbols = locale.number_symbols if locale is not None else {}
+    decimal_sign = (symbols.get("latn") or symbols).get("decimal", ".")
+    return (";" if decimal_sign == "," else ","), decimal_sign
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,8 @@ class ExportJob:
     headers: list[str]
     statuses: dict[str, str]
     sheet_title: str
+    separator: str = ","
+    decimal_sign: str = "."
 
     @classmethod
     def prepare(cls, query: Select[tuple[Payout]], zone: tzinfo) -> ExportJob:
@@ -73,8 +89,10 @@ class ExportJob:
             _("Recipient details"), _("Description"), _("Provider invoice"),
             _("Provider status"), _("Resolution"), _("Created by"),
         ]
+        separator, decimal_sign = csv_convention()
         return cls(columns, db.engine, zone, headers,
-                   {s.value: status_label(s.value) for s in PayoutStatus}, _("Payouts"))
+                   {s.value: status_label(s.value) for s in PayoutStatus}, _("Payouts"),
+                   separator, decimal_sign)
 
     def rows(self) -> Iterator[Any]:
         """Every row, newest first, BATCH at a time; no connection is held between batches."""
@@ -99,7 +117,7 @@ class ExportJob:
                  row.provider_resolution, row.username]
         (reference, status, currency, service, method, name, email, details, description,
          invoice, provider_status, resolution, username) = [
-            guard(str(v)) if v is not None else "" for v in texts]
+            guard(mask_cards(str(v))) if v is not None else "" for v in texts]
         return [row.id, reference, created, status, amount, currency, service, method, name,
                 email, details, description, invoice, provider_status, resolution, username]
 
@@ -107,12 +125,13 @@ class ExportJob:
 def csv_lines(job: ExportJob) -> Iterator[str]:
     """CSV text, a batch of rows per chunk; a BOM first so Excel reads it as UTF-8."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=job.separator)
     buffer.write("\ufeff")
     writer.writerow([guard(h) for h in job.headers])
     for count, row in enumerate(job.rows(), start=1):
         created = job.local(row.created_at).isoformat(timespec="seconds")
-        writer.writerow(job.cells(row, created, amount_text(row.amount, row.currency)))
+        amount = amount_text(row.amount, row.currency, job.decimal_sign)
+        writer.writerow(job.cells(row, created, amount))
         if count % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import get_timezone
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -27,12 +26,17 @@ from wtforms import (
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import PayoutStatus
 from webapp.payout_core.labels import STATUS_LABELS
 from webapp.payout_core.money import AmountError, read_amount
+from webapp.query_args import bounded_int
 
 FILTER_KEYS = ("q", "status", "currency", "service", "creator", "created_from", "created_to",
                "amount_min", "amount_max")
+
+
+MIN_YEAR, MAX_YEAR = 2000, 2999
 
 
 def day_start_utc(day: date, zone: tzinfo) -> datetime:
@@ -60,10 +64,17 @@ def _amount(form: FlaskForm, field: StringField) -> None:
             raise ValidationError(str(exc.message)) from None
 
 
+def _sane_date(form: FlaskForm, field: DateField) -> None:
+    """Year 1 or 9999 parse, but a day before or after them in the user's zone does not."""
+    if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
+        raise ValidationError(_l("Enter a date between the years %(low)s and %(high)s.",
+                                 low=MIN_YEAR, high=MAX_YEAR))
+
+
 def _optional_int(value: Any) -> int | None:
     if value in (None, ""):
         return None
-    return int(value)
+    return bounded_int(value)
 
 
 @dataclass(frozen=True)
@@ -94,8 +105,8 @@ class PayoutFilterForm(FlaskForm):
     currency = SelectField(_l("Currency"), validate_choice=False)
     service = SelectField(_l("Service"), validate_choice=False)
     creator = SelectField(_l("Created by"), coerce=_optional_int, validate_choice=False)
-    created_from = DateField(_l("Created from"), validators=[Optional()])
-    created_to = DateField(_l("Created to"), validators=[Optional()])
+    created_from = DateField(_l("Created from"), validators=[Optional(), _sane_date])
+    created_to = DateField(_l("Created to"), validators=[Optional(), _sane_date])
     amount_min = StringField(_l("Amount from"), validators=[Optional(), Length(max=32), _amount])
     amount_max = StringField(_l("Amount to"), validators=[Optional(), Length(max=32), _amount])
 
@@ -135,7 +146,8 @@ class PayoutFilterForm(FlaskForm):
     def _ok(self, name: str) -> Any:
         """The field's value if it parsed without error, else None."""
         field = self[name]
-        if field.errors or field.data in (None, "", []):
+        blank = isinstance(field.data, str) and not field.data.strip()  # "\x1f" too
+        if field.errors or field.data in (None, "", []) or blank:
             return None
         return field.data
 

@@ -26,6 +26,7 @@ from webapp.models import Payout, User
 from webapp.models.base import as_utc
 from webapp.payout_core.scope import scope_key, visible_payouts
 from webapp.payouts.list_filters import Filters
+from webapp.query_args import bounded_int
 
 PAGE_SIZE = 50
 # What a row of the list or the dashboard shows; the heavy columns (encrypted fields, provider
@@ -56,8 +57,8 @@ class Cursor:
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
             moment, _sep, ident = raw.partition("|")
-            return cls(as_utc(datetime.fromisoformat(moment)), int(ident))
-        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return cls(as_utc(datetime.fromisoformat(moment)), bounded_int(ident))
+        except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
             return None
 
     @classmethod

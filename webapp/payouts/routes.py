@@ -7,7 +7,6 @@ a new payout with a new reference_id, the same recipient, the old one kept as it
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -20,13 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
+from webapp.audit import record
 from webapp.auth.access import roles_required
 from webapp.downloads import attachment
 from webapp.extensions import db
+from webapp.form_tokens import belongs_to, issue
 from webapp.htmx import is_partial_request, redirect_to, render_page
 from webapp.models import Payout, PayoutEvent, PayoutStatus, Role, User
-from webapp.payout_core.create import PayoutDraft, submit_payout
-from webapp.payout_core.recovery import recover_payout
+from webapp.models.status import NEEDS_ATTENTION, UNKNOWN_STATUSES, values
+from webapp.payout_core.create import PayoutDraft, payout_for_submission, submit_payout
+from webapp.payout_core.recovery import queue_recovery
 from webapp.payout_core.scope import visible_payout_or_404
 from webapp.payout_core.secrets import decrypt_fields
 from webapp.payout_core.timeline import add_event
@@ -147,12 +149,13 @@ def status(payout_id: int) -> str:
 @bp.route("/<int:payout_id>/check", methods=["POST"])
 @roles_required(Role.OPERATOR, Role.MANAGER, Role.ADMIN)
 def check(payout_id: int) -> Response:
-    """Ask the provider now (the same idempotent recovery the background job runs)."""
+    """"Check again": the worker reads the provider now and takes the next safe step (this
+    request only queues it; the status area updates by itself)."""
     payout = visible_payout_or_404(current_user, payout_id)
     if payout.is_final:
         abort(409)
-    recover_payout(payout.id)
-    flash(_("Checked with the provider."), "info")
+    queue_recovery(payout.id, manual=True)
+    flash(_("A check with the provider is on its way; this page updates by itself."), "info")
     return redirect_to(url_for("payouts.detail", payout_id=payout.id))
 
 
@@ -160,8 +163,6 @@ __all__ = ["check", "detail", "export_csv", "export_xlsx", "index", "status"]
 
 
 S = PayoutStatus
-NEEDS_ATTENTION = (S.CREATION_UNKNOWN, S.PROCESSING_UNKNOWN, S.FAILED_TO_CREATE, S.FAILED,
-                   S.APPROVED)
 LIMIT = 500
 
 
@@ -172,34 +173,41 @@ def attention() -> str:
     payouts = db.session.scalars(
         select(Payout)
         .options(joinedload(Payout.created_by))
-        .where(Payout.status.in_([s.value for s in NEEDS_ATTENTION]))
-        .order_by(Payout.status.in_([S.CREATION_UNKNOWN.value, S.PROCESSING_UNKNOWN.value])
+        .where(Payout.status.in_(values(NEEDS_ATTENTION)))
+        .order_by(Payout.status.in_(values(UNKNOWN_STATUSES))
                   .desc(), Payout.updated_at.desc(), Payout.id.desc())
         .limit(LIMIT)
     ).all()
     return render_template("payouts/attention.html", payouts=payouts)
 
 
-def resubmit(original: Payout, creator: User) -> Payout:
-    """Store and send a copy of a refused payout; idempotent per (original, creator)."""
+def my_submission_token() -> str:
+    """A fresh token bound to the viewer, for the "send again" form (a template global)."""
+    return issue(current_user.id)
+
+
+bp.add_app_template_global(my_submission_token, "my_submission_token")
+
+
+def resubmit(original: Payout, resender: User, token: str) -> Payout:
+    """Store and send a copy of a refused payout. The copy keeps the original's creator and
+    names `resender`; neither may approve it. `token` (bound to the resender) makes a double
+    click find the same copy."""
     draft = PayoutDraft(
         service=PayoutService.from_snapshot(original.service_snapshot),
         currency=original.currency, amount=original.amount,
-        fields=decrypt_fields(original.fields_encrypted),
-        # One retry per original and person: a double click finds the same new payout.
-        submission_token=str(uuid.uuid5(uuid.NAMESPACE_URL,
-                                         f"resubmit:{original.id}:{creator.id}")),
+        fields=decrypt_fields(original.fields_encrypted), submission_token=token,
         customer_reference_id=original.customer_reference_id,
         customer_name=original.customer_name, customer_email=original.customer_email,
         customer_phone=original.customer_phone, description=original.description,
+        resent_by_id=resender.id,
     )
-    outcome = submit_payout(draft, creator)
+    outcome = submit_payout(draft, original.created_by)
     assert outcome.payout is not None
     if not outcome.duplicate:
-        add_event(original, "resubmitted", actor_id=creator.id,
-                  message=f"#{outcome.payout.id}")
-        add_event(outcome.payout, "resubmission_of", actor_id=creator.id,
-                  message=f"#{original.id}")
+        add_event(original, "resubmitted", actor_id=resender.id, payout_id=outcome.payout.id)
+        add_event(outcome.payout, "resubmission_of", actor_id=resender.id,
+                  payout_id=original.id)
         db.session.commit()
     return outcome.payout
 
@@ -210,6 +218,15 @@ def resubmit_refused(payout_id: int) -> Response:
     original = visible_payout_or_404(current_user, payout_id)
     if original.status_enum != PayoutStatus.FAILED_TO_CREATE:
         abort(409)
-    copy = resubmit(original, current_user)
+    token = request.form.get("submission_token", "")
+    existing = payout_for_submission(token) if token else None
+    if not belongs_to(token, current_user.id) or (
+            existing is not None and existing.resent_by_id != current_user.id):
+        record("payout.submission_token_refused", target=f"payout:{original.id}",
+               details={"token": token[:64]})
+        db.session.commit()
+        flash(_("This form was opened by another user. Open the payout again."), "error")
+        return redirect_to(url_for("payouts.detail", payout_id=original.id))
+    copy = resubmit(original, current_user._get_current_object(), token)
     flash(_("Sent again as a new payout."), "info")
     return redirect_to(url_for("payouts.detail", payout_id=copy.id))

@@ -24,7 +24,7 @@ from webapp.provider.types import (
     Prerequest,
     ServiceInfo,
 )
-from webapp.provider.values import to_int
+from webapp.provider.values import OutOfBounds, to_int
 
 MAX_SERVICE_PAGES = 100  # a guard against a provider whose `links.next` never ends
 
@@ -206,7 +206,7 @@ def _invoice_in(body: Any) -> Invoice | None:
 def _next_page_number(answer: Any, current: int) -> int | None:
     """The page after `current`: from `meta.pages` when given, else from `links.next`."""
     meta = answer.get("meta") if isinstance(answer, dict) else None
-    pages = to_int(meta.get("pages")) if isinstance(meta, dict) else None
+    pages = _page_count(meta.get("pages")) if isinstance(meta, dict) else None
     if pages is not None:
         return current + 1 if current < pages else None
     links = answer.get("links") if isinstance(answer, dict) else None
@@ -214,5 +214,13 @@ def _next_page_number(answer: Any, current: int) -> int | None:
     if not isinstance(following, str) or not following.strip():
         return None
     numbers = parse_qs(urlsplit(following).query).get("page[number]", [])
-    wanted = to_int(numbers[0]) if numbers else None
+    wanted = _page_count(numbers[0]) if numbers else None
     return wanted if wanted is not None and wanted > current else current + 1
+
+
+def _page_count(value: Any) -> int | None:
+    """A page number or count; one out of bounds is as good as none."""
+    try:
+        return to_int(value)
+    except OutOfBounds:
+        return None

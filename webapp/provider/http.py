@@ -20,7 +20,7 @@ from webapp.observability.context import HEADER as REQUEST_ID_HEADER
 from webapp.observability.context import current_request_id
 from webapp.observability.metrics import observe_provider_call
 from webapp.provider.errors import ProviderError, ProviderUnavailable
-from webapp.provider.mapping import error_for
+from webapp.provider.mapping import error_for, json_of
 
 logger = logging.getLogger("webapp.provider")
 T = TypeVar("T")
@@ -132,7 +132,7 @@ class Transport:
             observe_provider_call(method, path, elapsed_ms / 1000, error)
         if error is not None:
             raise self._redacted(error)
-        return response.json()
+        return json_of(response)
 
     def _redacted(self, error: ProviderError) -> ProviderError:
         message = error.message

@@ -7,11 +7,13 @@ Messages carry the status and the provider's own error text, never request heade
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
+from webapp.provider import bounded_json
 from webapp.provider.errors import (
     BadRequest,
     Conflict,
@@ -35,6 +37,8 @@ _BY_STATUS: dict[int, type[ProviderError]] = {
     409: Conflict,
 }
 _MAX_DETAIL = 300
+_PARSED = "_bounded_json_body"
+logger = logging.getLogger("webapp.provider")
 
 
 def error_for(
@@ -87,12 +91,23 @@ def _error_for_exception(exc: BaseException) -> ProviderError:
 
 
 def _json_body(response: requests.Response) -> tuple[Any, bool]:
-    if not response.content or not response.content.strip():
-        return None, False
-    try:
-        return response.json(), True
-    except ValueError:
-        return None, False
+    """The body read once with bounds (size, depth, numbers); kept on the response so the
+    transport does not parse it a second time."""
+    if _PARSED in response.__dict__:
+        return response.__dict__[_PARSED]
+    result: tuple[Any, bool] = (None, False)
+    if response.content and response.content.strip():
+        try:
+            result = (bounded_json.loads(response.content), True)
+        except bounded_json.JSONTooHostile as exc:
+            logger.warning("Paymega's answer refused: %s", exc)
+    response.__dict__[_PARSED] = result
+    return result
+
+
+def json_of(response: requests.Response) -> Any:
+    """The parsed body of an answer `error_for` found to be JSON."""
+    return _json_body(response)[0]
 
 
 def _detail(body: Any) -> str:

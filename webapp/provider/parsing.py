@@ -24,8 +24,10 @@ from webapp.provider.types import (
     ServiceInfo,
 )
 from webapp.provider.values import (
+    OutOfBounds,
     dig,
     to_bool,
+    to_code,
     to_decimal,
     to_int,
     to_text,
@@ -93,17 +95,44 @@ def parse_fields(raw: Any) -> tuple[ServiceField, ...]:
     return tuple(sorted(parsed, key=lambda f: (f.position, f.order)))
 
 
+# The longest codes we keep (the payouts table's columns).
+MAX_ID, MAX_STATUS, MAX_RESOLUTION, MAX_SERVICE_CODE = 64, 32, 64, 128
+UNREADABLE = "unreadable"  # the status of a service whose numbers are out of bounds
+
+
 def parse_service(raw: Any, key: str | None = None) -> PayoutService | None:
+    """A service; one whose numbers are beyond sane bounds comes back unavailable (status
+    `unreadable`, no fields), with the reason logged, so the rest of the list still works."""
     if not isinstance(raw, dict):
         return None
-    code = to_text(raw.get("code")) or key
-    currency = to_text(raw.get("currency"))
+    try:
+        code = to_code(raw.get("code"), MAX_SERVICE_CODE) or to_code(key, MAX_SERVICE_CODE)
+        currency = to_text(raw.get("currency"))
+    except OutOfBounds:
+        code = currency = None
     if code is None or currency is None:
         logger.debug("skipping a prerequest service without code or currency: %r", key)
         return None
+    try:
+        return _service(raw, code, currency)
+    except OutOfBounds as exc:
+        logger.warning("prerequest service %r shown unavailable: a number out of bounds (%s)",
+                       code[:80], exc)
+        return PayoutService(code=code, method=_method_of(raw), currency=currency,
+                             status=UNREADABLE, raw={})
+
+
+def _method_of(raw: dict[str, Any]) -> str | None:
+    try:
+        return to_code(raw.get("method"), MAX_SERVICE_CODE)
+    except OutOfBounds:
+        return None
+
+
+def _service(raw: dict[str, Any], code: str, currency: str) -> PayoutService:
     return PayoutService(
         code=code,
-        method=to_text(raw.get("method")),
+        method=to_code(raw.get("method"), MAX_SERVICE_CODE),
         currency=currency,
         fields=parse_fields(raw.get("fields")),
         amount_min=to_decimal(raw.get("amount_min")),
@@ -148,12 +177,21 @@ def parse_prerequest(body: Any) -> Prerequest:
             services.append(service)
     return Prerequest(
         currency=to_text(payload.get("currency")) or "",
-        amount=to_decimal(payload.get("amount")),
+        amount=_bounded_or_none(payload.get("amount")),
         test_mode=to_bool(payload.get("test_mode")),
         services=tuple(services),
         methods=methods,
         account=account,
     )
+
+
+def _bounded_or_none(value: Any) -> Any:
+    """An echo of what we sent (the asked amount): unusable when out of bounds, not fatal."""
+    try:
+        return to_decimal(value)
+    except OutOfBounds as exc:
+        logger.warning("prerequest amount out of bounds ignored: %s", exc)
+        return None
 
 
 # --- private service list -----------------------------------------------------------------
@@ -164,6 +202,15 @@ def _related_id(resource: dict[str, Any], name: str) -> str | None:
 
 
 def parse_service_info(raw: Any) -> ServiceInfo | None:
+    """A service of the private list; one with numbers out of bounds is left out (logged)."""
+    try:
+        return _service_info(raw)
+    except OutOfBounds as exc:
+        logger.warning("payout service left out: a number out of bounds (%s)", exc)
+        return None
+
+
+def _service_info(raw: Any) -> ServiceInfo | None:
     if not isinstance(raw, dict) or to_text(raw.get("id")) is None:
         return None
     attrs = _resource(raw)
@@ -205,19 +252,28 @@ def parse_one_service(body: Any) -> ServiceInfo:
 
 
 def parse_invoice(raw: Any) -> Invoice | None:
-    """An invoice from the private JSON:API resource or the public flat object."""
+    """An invoice from the private JSON:API resource or the public flat object. Numbers out
+    of bounds make the whole answer unreadable (`MalformedResponse`): an invoice is never
+    half-read, nor taken as absent."""
+    try:
+        return _invoice(raw)
+    except OutOfBounds as exc:
+        raise MalformedResponse(f"An invoice holds a number out of bounds ({exc}).") from exc
+
+
+def _invoice(raw: Any) -> Invoice | None:
     if not isinstance(raw, dict):
         return None
     attrs = _resource(raw)
-    invoice_id = to_text(raw.get("id"))
-    status = to_text(attrs.get("status"))
+    invoice_id = to_code(raw.get("id"), MAX_ID)
+    status = to_code(attrs.get("status"), MAX_STATUS)
     if invoice_id is None or status is None:
         return None
     fields = attrs.get("fields")
     return Invoice(
         id=invoice_id,
         status=status,
-        resolution=to_text(attrs.get("resolution")),
+        resolution=to_code(attrs.get("resolution"), MAX_RESOLUTION),
         amount=to_decimal(attrs.get("amount")),
         currency=to_text(attrs.get("currency")),
         reference_id=to_text(attrs.get("reference_id")),
@@ -266,8 +322,15 @@ def parse_invoice_page(body: Any) -> InvoicePage:
     meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
     return InvoicePage(
         invoices=tuple(inv for item in data if (inv := parse_invoice(item)) is not None),
-        count=to_int(meta.get("count")),
-        size=to_int(meta.get("size")),
+        count=_int_or_none(meta.get("count")),
+        size=_int_or_none(meta.get("size")),
         before=to_text(meta.get("before")),
         after=to_text(meta.get("after")),
     )
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return to_int(value)
+    except OutOfBounds:
+        return None

@@ -10,35 +10,82 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+# Bounds of a provider number. Money and rates: below 10^15 and at most 18 decimal places
+# (`1e400000` or `1e-999999` are refused before anything computes with them: `int()` or
+# `quantize` of such a Decimal runs for seconds or raises). Integers (positions, epochs,
+# counts): at most 10^15 in size.
+MAX_NUMBER_TEXT = 64
+MAX_ADJUSTED_EXPONENT = 14
+MIN_EXPONENT = -18
+MAX_DIGITS = 34
+MAX_INT = 10**15
+
+
+class OutOfBounds(ValueError):
+    """A value that is a number, but one no sane provider answer holds."""
+
+
+def _bounded(number: Decimal, raw: Any) -> Decimal:
+    if not number.is_finite():
+        raise OutOfBounds(f"not a finite number: {str(raw)[:40]!r}")
+    _sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    if len(digits) > MAX_DIGITS or exponent < MIN_EXPONENT:
+        raise OutOfBounds(f"too precise: {str(raw)[:40]!r}")
+    if number and number.adjusted() > MAX_ADJUSTED_EXPONENT:
+        raise OutOfBounds(f"too large: {str(raw)[:40]!r}")
+    return number
+
 
 def to_decimal(value: Any) -> Decimal | None:
-    """Money as Decimal. Floats go through `str` (shortest round-trip text), never arithmetic."""
+    """Money as Decimal. Floats go through `str` (shortest round-trip text), never arithmetic.
+    None when absent or not a number; `OutOfBounds` when a number beyond the bounds above."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int | float):
-        number = Decimal(str(value))
-    elif isinstance(value, str) and value.strip():
+        return _bounded(value, value)
+    if isinstance(value, int | float):
+        if isinstance(value, int) and abs(value) >= 10 ** (MAX_ADJUSTED_EXPONENT + 1):
+            raise OutOfBounds(f"too large: {value:.3g}")
+        return _bounded(Decimal(str(value)), value)
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        if len(text) > MAX_NUMBER_TEXT:
+            raise OutOfBounds(f"a number text of {len(text)} characters")
         try:
-            number = Decimal(value.strip())
+            number = Decimal(text)
         except InvalidOperation:
             return None
-    else:
-        return None
-    return number if number.is_finite() else None
+        if number.is_nan() or number.is_infinite():
+            return None  # "NaN", "Infinity": words, not amounts
+        return _bounded(number, text)
+    return None
 
 
 def to_int(value: Any) -> int | None:
-    """Integers such as epochs or positions, also when sent as "12" or 12.0."""
+    """Integers such as epochs or positions, also when sent as "12" or 12.0; `OutOfBounds`
+    beyond ±10^15."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
+        if abs(value) > MAX_INT:
+            raise OutOfBounds(f"integer too large: {value:.3g}")
         return value
     number = to_decimal(value)
     if number is None or number != number.to_integral_value():
         return None
+    if abs(number) > MAX_INT:
+        raise OutOfBounds(f"integer too large: {number:.3g}")
     return int(number)
+
+
+def to_code(value: Any, max_length: int) -> str | None:
+    """A code (status, resolution, id, service): `to_text`, and `OutOfBounds` when longer than
+    the column that keeps it (a 300-character status is no status)."""
+    text = to_text(value)
+    if text is not None and len(text) > max_length:
+        raise OutOfBounds(f"a code of {len(text)} characters: {text[:40]!r}")
+    return text
 
 
 def to_bool(value: Any) -> bool | None:

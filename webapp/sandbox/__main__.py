@@ -1,13 +1,17 @@
-"""`python -m webapp.sandbox --port 8081`: run the sandbox standalone until Ctrl-C.
+"""`python -m webapp.sandbox --port 8081`: run the sandbox standalone until Ctrl-C (or SIGTERM).
 Credentials come from flags, else SANDBOX_PUBLIC_KEY / SANDBOX_ACCOUNT_ID / SANDBOX_SECRET_KEY,
-else the test defaults."""
+else the test defaults. `--state-file` keeps its invoices between runs."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import threading
+from pathlib import Path
+from types import FrameType
 
+from webapp.sandbox import persistence
 from webapp.sandbox.server import start_sandbox
 
 
@@ -23,7 +27,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--public-key", default=env("SANDBOX_PUBLIC_KEY", "pk_test_sandbox"))
     parser.add_argument("--account-id", default=env("SANDBOX_ACCOUNT_ID", "sandbox"))
     parser.add_argument("--secret-key", default=env("SANDBOX_SECRET_KEY", "sk_test_sandbox"))
+    parser.add_argument("--state-file", type=Path, default=None,
+                        help="a JSON file the invoices are read from and kept in")
     return parser.parse_args(argv)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -33,10 +43,20 @@ def main(argv: list[str] | None = None) -> None:
         secret_key=args.secret_key, lifecycle_delay=args.lifecycle_delay,
         slow_seconds=args.slow_seconds, quiet=False,
     )
+    stop = threading.Event()
+    saver = None
+    if args.state_file is not None:
+        known = persistence.load(server.state, args.state_file)
+        saver = persistence.keep_saved(server.state, args.state_file, stop)
+        print(f"Sandbox invoices kept in {args.state_file} ({known} read)", flush=True)
     print(f"Payout sandbox listening on {server.url} (Ctrl-C to stop)", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
+        stop.set()
+        if saver is not None:
+            saver.join(timeout=5)
         server.stop()
 
 

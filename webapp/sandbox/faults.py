@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from flask import Response, request
 
+from webapp.sandbox.canned import take_answer
 from webapp.sandbox.request_helpers import state
 from webapp.sandbox.views import error_response, validation_error
 
@@ -40,6 +41,9 @@ def run(operation: str, perform: Callable[[], Response]) -> Response:
     """Perform `operation`, honouring the next fault injected for it."""
     current = state()
     fault = current.take_fault(operation)
+    canned = take_answer(current, operation)
+    if canned is not None:
+        return Response(canned[0], status=canned[1], mimetype="application/json")
     if fault in _REFUSALS:
         return _REFUSALS[fault]()
     if fault == "slow":

@@ -46,13 +46,36 @@ def outcome(invoice: Invoice) -> tuple[str, str]:
     return status, resolution
 
 
-def start_processing(state: SandboxState, invoice_id: str) -> Invoice | None:
+def accept_and_hold(state: SandboxState, invoice_id: str) -> Invoice | None:
+    """Hold mode: answer a process call for a `created` invoice with the invoice unchanged
+    (still `created`, as the spec's sample shows) and start processing only after
+    `hold_created_seconds`. A repeated call while held is answered the same way: nothing on
+    the provider's side stops a client that sends process twice. None when not `created`."""
+    with state.lock:
+        current = state.invoices.get(invoice_id)
+        if current is None or current.status != "created":
+            return None
+        if current.held_since is None:
+            current.held_since = time.monotonic()
+            state.count("process_accepted", invoice_id)
+            timer = threading.Timer(state.hold_created_seconds, start_processing,
+                                    args=(state, invoice_id), kwargs={"counted": True})
+            timer.name = f"sandbox-hold-{invoice_id}"
+            timer.daemon = True
+            timer.start()
+        return state.get(invoice_id)
+
+
+def start_processing(state: SandboxState, invoice_id: str, *,
+                     counted: bool = False) -> Invoice | None:
     """Move a `created` invoice to `processing` (once, however many callers race); schedule
-    its final status. None when the invoice is not in status `created`."""
+    its final status. None when the invoice is not in status `created`. `counted`: the
+    acceptance was already counted (a held invoice whose hold ended)."""
     invoice = state.change(invoice_id, expect="created", status="processing", resolution="ok")
     if invoice is None:
         return None
-    state.count("process_accepted", invoice_id)
+    if not counted:
+        state.count("process_accepted", invoice_id)
     callbacks.dispatch(state, invoice)
     timer = threading.Timer(state.lifecycle_delay, finish, args=(state, invoice_id))
     timer.name = f"sandbox-lifecycle-{invoice_id}"

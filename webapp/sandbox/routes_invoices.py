@@ -89,7 +89,11 @@ def create() -> Response:
 
 
 def _process(invoice_id: str) -> Response:
-    invoice = lifecycle.start_processing(state(), invoice_id)
+    state().count("process_reached", invoice_id)
+    if state().hold_created_seconds > 0:
+        invoice = lifecycle.accept_and_hold(state(), invoice_id)
+    else:
+        invoice = lifecycle.start_processing(state(), invoice_id)
     if invoice is not None:
         return json_response({"data": _resource(invoice)})
     current = state().get(invoice_id)

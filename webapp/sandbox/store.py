@@ -18,9 +18,13 @@ FAULTS = (
     "401", "403", "405", "409", "422",
 )
 ALPHABET = string.ascii_letters + string.digits
+# Per-key counters (reference_id for creates and finds, invoice id for the rest).
+# `process_requests` counts every process request that arrived; `process_reached` only those
+# an injected refusal did not stop before the provider's own logic (what a real provider
+# would have seen); `process_accepted` the invoices it actually set going.
 _KEYED_COUNTERS = (
-    "create_requests", "invoices_stored", "process_requests", "process_accepted",
-    "get_requests", "find_requests",
+    "create_requests", "invoices_stored", "process_requests", "process_reached",
+    "process_accepted", "get_requests", "find_requests",
 )
 
 
@@ -56,6 +60,8 @@ class Invoice:
     resolution: str = "ok"
     processed: int | None = None
     processed_amount: Decimal | None = None
+    # Set when a process call was accepted while the sandbox holds invoices in `created`.
+    held_since: float | None = None
 
     @property
     def serial_number(self) -> str:
@@ -93,12 +99,17 @@ class SandboxState:
             self.by_reference: dict[str, str] = {}
             self.customers: dict[str, str] = {}
             self.faults: dict[str, list[list[Any]]] = {}
+            self.canned: dict[str, list[list[Any]]] = {}  # webapp/sandbox/canned.py
             self.counters: dict[str, Counter[str]] = {n: Counter() for n in _KEYED_COUNTERS}
             self.calls: Counter[str] = Counter()
             self.callback_counts: Counter[str] = Counter()
             self.deliveries: list[dict[str, Any]] = []
             self.callbacks_enabled = True
+            # > 0: process answers 2xx but the invoice stays `created` this many seconds
+            # (the spec's own sample answer; processing is asynchronous).
+            self.hold_created_seconds = 0.0
             self._seq = 0
+            self.revision = 0  # grows with every stored or changed invoice (persistence.py)
 
     # -- faults -------------------------------------------------------------------------------
     def inject(self, operation: str, fault: str, times: int = 1) -> None:
@@ -146,6 +157,7 @@ class SandboxState:
             self.invoices[invoice.id] = invoice
             self.by_reference[invoice.reference_id] = invoice.id
             self.counters["invoices_stored"][invoice.reference_id] += 1
+            self.revision += 1
             return replace(invoice), True
 
     def get(self, invoice_id: str) -> Invoice | None:
@@ -172,6 +184,7 @@ class SandboxState:
             for name, value in attrs.items():
                 setattr(invoice, name, value)
             invoice.touch()
+            self.revision += 1
             return replace(invoice)
 
     # -- callbacks ----------------------------------------------------------------------------
@@ -183,6 +196,21 @@ class SandboxState:
             self.deliveries.append(entry)
             self.callback_counts[outcome] += 1
             return True
+
+    def provider_totals(self) -> dict[str, Any]:
+        """What the provider holds and heard, independent of any client's bookkeeping: every
+        invoice, and per key every create and process request."""
+        with self.lock:
+            by_reference = Counter(i.reference_id for i in self.invoices.values())
+            return {
+                "invoices": len(self.invoices),
+                "invoices_by_reference": dict(by_reference),
+                "create_requests": dict(self.counters["create_requests"]),
+                "process_requests": dict(self.counters["process_requests"]),
+                "process_reached": dict(self.counters["process_reached"]),
+                "process_accepted": dict(self.counters["process_accepted"]),
+                "invoice_ids": {i.id: i.reference_id for i in self.invoices.values()},
+            }
 
     def stats(self) -> dict[str, Any]:
         with self.lock:
@@ -199,4 +227,5 @@ class SandboxState:
                 "deliveries": [dict(d) for d in self.deliveries],
                 "faults": {op: [list(f) for f in q] for op, q in self.faults.items() if q},
                 "invoices": len(self.invoices),
+                "hold_created_seconds": self.hold_created_seconds,
             }

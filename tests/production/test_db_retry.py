@@ -1,0 +1,101 @@
+"""A database connection that dies in the middle of a request (restart, failover,
+pg_terminate_backend): pre-ping replaces dead pooled connections at checkout, and a request
+that lost its connection before committing or calling the provider runs once more instead of
+answering 500. One that had committed is never rerun: it answers 503, saying so. Needs real
+backends to kill: runs on its own PostgreSQL database whatever TEST_DATABASE_URL says (as the
+cluster tests do)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from flask import Flask
+from sqlalchemy import text
+
+from tests.conftest import TEST_PASSWORD, CSRFClient, app_settings, login
+from tests.production.cluster import postgres_database
+from webapp.auth.passwords import hash_password
+from webapp.extensions import db
+from webapp.models import AuditEvent, Role, User
+from webapp.sandbox import SandboxServer
+
+
+@pytest.fixture(scope="module")
+def own_database() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+def kill_my_connection(database_url: str) -> None:
+    """pg_terminate_backend on this request's own backend, from another connection."""
+    pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+@pytest.fixture
+def pg_app(own_database: str, sandbox: SandboxServer,
+           build_app: Callable[[dict[str, Any]], Flask]) -> Flask:
+    app = build_app(app_settings(own_database, sandbox.url))
+    app.test_client_class = CSRFClient
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        user = User(username="olga", password_hash=hash_password(TEST_PASSWORD))
+        user.set_roles({Role.OPERATOR})
+        db.session.add(user)
+        db.session.commit()
+    return app
+
+
+def test_a_request_that_lost_its_connection_before_doing_anything_runs_once_more(
+        pg_app: Flask, own_database: str) -> None:
+    runs: list[str] = []
+
+    @pg_app.before_request
+    def lose_the_connection_once() -> None:
+        runs.append("run")
+        if len(runs) == 1:  # read something, then the backend is killed under us
+            kill_my_connection(own_database)
+
+    # Before: psycopg.OperationalError ("terminating connection due to administrator
+    # command") reached the view: a 500 for a sign-in that had done nothing yet.
+    answer = login(pg_app.test_client(), "olga")
+    assert answer.status_code == 303
+    assert runs == ["run", "run"]
+    with pg_app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "login")) == 1
+
+
+def test_a_request_that_had_committed_is_never_run_again(pg_app: Flask,
+                                                         own_database: str) -> None:
+    runs: list[str] = []
+
+    @pg_app.before_request
+    def commit_then_lose_the_connection() -> None:
+        runs.append("run")
+        if len(runs) == 1:
+            db.session.execute(text("SELECT 1"))
+            db.session.commit()  # something a rerun would repeat
+            kill_my_connection(own_database)
+
+    answer = login(pg_app.test_client(), "olga")
+    assert runs == ["run"]
+    # Not rerun, and not a bare 500: a 503 saying the work may be partly saved.
+    assert answer.status_code == 503 and "Retry-After" in answer.headers
+    assert "may already be saved" in answer.get_data(as_text=True)
+
+
+def test_dead_pooled_connections_are_replaced_at_checkout(pg_app: Flask,
+                                                          own_database: str) -> None:
+    with pg_app.app_context():
+        db.session.execute(text("SELECT 1"))
+        db.session.remove()  # back to the pool, alive as far as the pool knows
+    with psycopg.connect(own_database, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    assert login(pg_app.test_client(), "olga").status_code == 303

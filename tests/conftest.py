@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from jinja2 import StrictUndefined
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import text
 
 from tests import process_tally
@@ -24,6 +25,7 @@ from webapp.models import ApprovalLimit, Role, User
 from webapp.sandbox import SandboxServer, start_sandbox
 
 TEST_PASSWORD = "correct-horse-battery-staple"
+CHROMIUM = "/usr/bin/chromium"
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -41,6 +43,18 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def is_postgres(database_url: str) -> bool:
     return database_url.startswith(("postgres://", "postgresql"))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium through Playwright, one per test process: every test that drives a
+    browser shares it (a second Playwright in the same process is refused)."""
+    if not Path(CHROMIUM).exists():  # scripts/ensure-test-tools.sh installs it
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-test-tools.sh")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="session")

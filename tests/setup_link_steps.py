@@ -36,8 +36,11 @@ def confirm_all(admin: FlaskClient) -> list[str]:
     return [link for link in links if link]
 
 
-def choose_password(browser: FlaskClient, link: str, password: str) -> None:
-    """The user opens the link and sets `password` (the browser is not signed in after)."""
+def choose_password(browser: FlaskClient, link: str, password: str) -> str:
+    """The user opens the link and sets `password`; returns where the link sends them next:
+    the sign-in page, or (a manager or admin without an authenticator) enrolment."""
     assert browser.get(link).status_code == 200
     response = browser.post(link, data={"password": password, "confirm": password})
-    assert response.status_code == 303 and response.location.endswith("/login"), response.data
+    assert response.status_code == 303, response.data
+    assert response.location.endswith(("/login", "/account/2fa/setup")), response.location
+    return str(response.location)

@@ -8,7 +8,6 @@ the body: a server that reads it whole waits forever; one that caps while readin
 from __future__ import annotations
 
 import socket
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -45,10 +44,10 @@ def test_chunked_body_over_the_cap_is_refused_without_waiting_for_the_rest(
         piece = b"x" * 16384
         for _ in range(MAX_BODY // len(piece) + 2):
             sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
-        started = time.monotonic()
-        answer = _answer(sock)  # the body is not finished: no terminating 0-chunk
+        # The body is not finished (no terminating 0-chunk): a server that waited for the
+        # rest would answer nothing before the socket's 5 s timeout.
+        answer = _answer(sock)
         assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-        assert time.monotonic() - started < 4
     finally:
         sock.close()
 

@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import BrowserContext, Page
 
-from tests.browser.conftest import browser, log_in, new_context  # noqa: F401 (fixtures)
+from tests.browser.conftest import log_in, new_context  # noqa: F401 (fixture)
 from tests.security.hostile_provider import prerequest_body, queue_answer
 from webapp.extensions import db
 from webapp.models import Payout, Role, User

@@ -111,12 +111,12 @@ def test_deeply_nested_json_is_refused_not_a_500(operator_client: FlaskClient,
 
 
 @pytest.mark.parametrize("value", ["1e400000", "-1e400000", "1e-999999", 1e30, float("inf"),
-                                   "1" * 80, 10**16, "0." + "1" * 40])
+                                   "1" * 80, 10**16, "0." + "1" * 40, "1e999999999999"])
 def test_decimal_bounds(value: Any) -> None:
-    started = time.perf_counter()
+    """Refused before any arithmetic: "1e999999999999" would never finish (or exhaust memory)
+    if it were turned into an integer or quantized first."""
     with pytest.raises(OutOfBounds):
         to_decimal(value)
-    assert time.perf_counter() - started < 0.01
 
 
 @pytest.mark.parametrize("value", ["1e400000", 10**16, "1e20", 1e300])

@@ -1,6 +1,6 @@
 """/account/setup/<token>: the one-time set-up link where a user chooses their own password
-after two admins created, reset or enabled their account. Signing in comes after, through the
-usual pages, so a manager or admin without an authenticator enrols it next.
+after two admins created, reset or enabled their account. A manager or admin without an
+authenticator goes on from the link straight to enrolling one; others sign in as usual.
 
 The view is registered on the auth blueprint by webapp/auth/routes.py."""
 
@@ -11,10 +11,13 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from webapp.audit import record, user_target
-from webapp.auth import services, setup_links
+from webapp.auth import services, setup_links, twofactor
 from webapp.auth.forms import SetupPasswordForm
+from webapp.auth.sessions import start_session
 from webapp.extensions import db, limiter
 from webapp.htmx import redirect_to
+from webapp.models import User
+from webapp.models.base import utcnow
 
 
 def _no_store(body: str, status: int) -> Response:
@@ -22,6 +25,17 @@ def _no_store(body: str, status: int) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the URL
     return response
+
+
+def _continue_to_enrolment(user: User) -> Response:
+    """A manager or admin enrols their authenticator on the link itself, right after choosing
+    the password: nobody else gets a turn at an account whose second factor is not set."""
+    user.last_login_at = utcnow()
+    record("login", actor=user, target=user_target(user), details={"via": "setup_link"})
+    db.session.commit()
+    start_session(user)
+    flash(_("Your password is set. Now add your authenticator app."), "success")
+    return redirect_to(url_for("auth.twofactor_setup"))
 
 
 def _invalid() -> Response:
@@ -43,6 +57,8 @@ def setup_account(token: str) -> Response:
         services.set_password(user, form.password.data or "", actor=user)
         record("setup_link_used", actor=user, target=user_target(user),
                details={"purpose": link.purpose})
+        if twofactor.required_for(user) and not user.totp_enabled:
+            return _continue_to_enrolment(user)
         db.session.commit()
         flash(_("Your password is set. Sign in with it now."), "success")
         return redirect_to(url_for("auth.login"))

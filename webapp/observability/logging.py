@@ -112,6 +112,9 @@ def register_app_secrets(config: Any) -> None:
 
 
 def _start_request() -> None:
+    # A request rerun after a lost database connection (webapp/db_retry.py) starts twice:
+    # undo the first binding, or its token is lost and the id outlives the request.
+    _end_request(None)
     g.request_id = context.sane_or_new(request.headers.get(context.HEADER))
     g._request_id_token = context.bind(g.request_id)
 

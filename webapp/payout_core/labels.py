@@ -1,4 +1,5 @@
-"""Human names for our statuses, the provider's statuses and its resolution codes."""
+"""Human names for our statuses (worded by what happened to the money), the provider's
+statuses and its resolution codes."""
 
 from __future__ import annotations
 
@@ -9,16 +10,16 @@ from webapp.payout_core import failures
 S = PayoutStatus
 
 STATUS_LABELS = {
-    S.AWAITING_APPROVAL: _l("Awaiting approval"),
-    S.CREATION_UNKNOWN: _l("Checking with provider"),
-    S.FAILED_TO_CREATE: _l("Not created"),
-    S.REJECTED: _l("Rejected"),
-    S.APPROVED: _l("Approved, sending"),
-    S.PROCESSING_UNKNOWN: _l("Processing: checking with provider"),
-    S.PROCESSING: _l("Processing"),
+    S.AWAITING_APPROVAL: _l("Awaiting approval; not paid yet"),
+    S.CREATION_UNKNOWN: _l("Checking whether the provider created it"),
+    S.FAILED_TO_CREATE: _l("Not created; no money moved"),
+    S.REJECTED: _l("Rejected; no money moved"),
+    S.APPROVED: _l("Approved; asking the provider to pay"),
+    S.PROCESSING_UNKNOWN: _l("Payment asked for; checking with the provider"),
+    S.PROCESSING: _l("Being paid by the provider"),
     S.PROCESSED: _l("Paid"),
     S.PARTIALLY_PROCESSED: _l("Partially paid"),
-    S.FAILED: _l("Failed"),
+    S.FAILED: _l("Payment failed; not paid"),
 }
 
 STATUS_BADGES = {

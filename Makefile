@@ -20,10 +20,11 @@ run: $(STAMP)
 code: $(STAMP)
 	@APP_MODE=demo $(PY) -m flask --app wsgi demo code $(USER)
 
+# Two test processes (each with its own PostgreSQL database when TEST_DATABASE_URL is set).
 test: $(STAMP)
 	bash scripts/ensure-test-tools.sh
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 # After changing user-visible text: extract, merge into ru/uk, then translate what is new.
 translations: $(STAMP)

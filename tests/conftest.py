@@ -30,9 +30,29 @@ CHROMIUM = "/usr/bin/chromium"
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url and worker:
+        return _worker_database(url, worker)
     if url:
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own next to TEST_DATABASE_URL's
+    (`test` -> `test_gw0`), made on first use: the schema reset and the per-test TRUNCATE of
+    one worker must not meet another's tests."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    plain = parsed.set(drivername="postgresql")
+    with psycopg.connect(plain.render_as_string(hide_password=False), autocommit=True) as admin:
+        known = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if known.fetchone() is None:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +110,10 @@ def app_settings(database_url: str, sandbox_url: str, **extra: Any) -> dict[str,
         "PAYMEGA_READ_TIMEOUT": 1.0,
         "PAYMEGA_CONNECT_TIMEOUT": 1.0,
         "RATELIMIT_ENABLED": True,
+        # One test process plays many people at once (racing threads, live servers): more
+        # connections than one gunicorn thread's share.
+        "DB_POOL_SIZE": 12,
+        "DB_MAX_OVERFLOW": 8,
         **extra,
     }
 
@@ -122,9 +146,22 @@ def _empty_the_database() -> None:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+def _end_leftover_transactions() -> None:
+    """A failed test can leave connections idle inside a transaction (a server thread's session,
+    a pool it never closed); their locks would stall this TRUNCATE and every test after it.
+    Ended here, so one failure stays one failure."""
+    db.session.execute(text(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND state LIKE 'idle in transaction%'"))
+    db.session.commit()
+
+
 def _truncate_all() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
+        _end_leftover_transactions()
+        db.session.execute(text("SET LOCAL lock_timeout = '30s'"))
         db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     else:
         for name in tables:

@@ -28,7 +28,7 @@ from tests.production.deployment import (
     TlsBrowser,
     deployed,
 )
-from tests.production.test_deploy_guide import HIDDEN, approve, create_payout
+from tests.production.test_deploy_guide import ACCOUNTS, HIDDEN, approve, create_payout
 
 pytestmark = pytest.mark.chaos
 LEASE_SECONDS = 15  # short, so a SIGKILLed worker's batch is taken over within the test
@@ -239,8 +239,10 @@ def test_postgresql_backends_killed_mid_traffic(chaos: Deployment) -> None:
             if codes.add("create form", form.status_code) != 200:
                 continue
             values = dict(HIDDEN.findall(form.text))
-            data = {k: values[k] for k in ("currency", "amount", "service", "submission_token")}
-            answer = operator.post("/payouts/new", {**data, "field__account": "1234567"})
+            data = {k: values[k] for k in ("currency", "service", "submission_token")}
+            answer = operator.post("/payouts/new", {  # one recipient each: no duplicate hold
+                **data, "amount": "10", "field__account": str(next(ACCOUNTS)),
+                "action": "create"})
             codes.add("create", answer.status_code)
             found = re.search(r"/payouts/(\d+)$", answer.headers.get("Location", ""))
             if found:
@@ -380,7 +382,14 @@ def approve_as_a_person(deployment: Deployment, manager: TlsBrowser, payout_id: 
         if status != "awaiting_approval":
             return code
         time.sleep(1)
-    raise AssertionError(f"payout {payout_id} not approved after four tries ({code})")
+    row = deployment.sql("SELECT status, provider_invoice_id, last_error, version, attempts "
+                         "FROM payouts WHERE id = %s", payout_id)
+    events = deployment.sql("SELECT kind, status_from, status_to, details FROM payout_events "
+                            "WHERE payout_id = %s ORDER BY id", payout_id)
+    refusals = deployment.sql("SELECT action, details FROM audit_events WHERE target = %s "
+                              "ORDER BY id", f"payout:{payout_id}")
+    raise AssertionError(f"payout {payout_id} not approved after four tries ({code}): "
+                         f"{row} {events} {refusals}")
 
 
 def approve_or_status(manager: TlsBrowser, payout_id: int) -> int:

@@ -19,7 +19,8 @@ from tests.conftest import TEST_PASSWORD, CSRFClient, app_settings, login
 from tests.production.cluster import postgres_database
 from webapp.auth.passwords import hash_password
 from webapp.extensions import db
-from webapp.models import AuditEvent, Role, User
+from webapp.models import AuditEvent, Payout, Role, User
+from webapp.provider.types import Invoice
 from webapp.sandbox import SandboxServer
 
 
@@ -99,3 +100,41 @@ def test_dead_pooled_connections_are_replaced_at_checkout(pg_app: Flask,
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
     assert login(pg_app.test_client(), "olga").status_code == 303
+
+
+def test_a_create_whose_answer_was_lost_with_the_connection_is_settled_by_reference(
+        pg_app: Flask, own_database: str, sandbox: SandboxServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The row is stored, the provider creates the invoice, then the backend dies before the
+    answer is written (the chaos test's killed backends). Before: the payout stayed "awaiting
+    approval" with no invoice, which no manager could approve ("not ready") and nothing
+    looked up until the polling pass found it stale. Now the request still answers 503, and
+    the payout is handed to recovery at once, which adopts the invoice by reference_id
+    without creating it again."""
+    from tests.payouts.test_new_payout_submit import form_values
+    from webapp.payout_core import create
+
+    apply_answer = create.apply_invoice
+    killed: list[str] = []
+
+    def lose_the_connection_first(payout: Payout, invoice: Invoice, *, source: str) -> bool:
+        if not killed:
+            killed.append(invoice.id)
+            kill_my_connection(own_database)
+        return apply_answer(payout, invoice, source=source)
+
+    monkeypatch.setattr(create, "apply_invoice", lose_the_connection_first)
+    client = pg_app.test_client()
+    assert login(client, "olga").status_code == 303
+    values = form_values(client, "currency=USD&amount=10&service=test_usd")
+    answer = client.post("/payouts/new", data={**values, "field__account": "1234567"})
+
+    assert answer.status_code == 503 and killed  # its work may be partly saved: it was
+    with pg_app.app_context():
+        [payout] = db.session.scalars(db.select(Payout))
+        kinds = [event.kind for event in payout.events]
+        assert (payout.status, payout.provider_invoice_id) == ("awaiting_approval", killed[0])
+        assert kinds == ["created", "creation_unknown", "adopted"]
+    totals = sandbox.state.provider_totals()
+    assert totals["create_requests"] == {payout.reference_id: 1}  # found, not created again
+    assert totals["invoices"] == 1

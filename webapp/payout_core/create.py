@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import logging
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
 from webapp.observability.card_numbers import mask_optional
-from webapp.payout_core.failures import Failure
+from webapp.payout_core.failures import NO_ANSWER_STORED, Failure, failure
 from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.invoice_request import callback_url, invoice_request_for
 from webapp.payout_core.outcomes import describe, fail_creation
@@ -155,12 +156,45 @@ def _creation_unknown(payout: Payout, reason: Failure) -> None:
 
 
 def submit_payout(draft: PayoutDraft, creator: User) -> SubmitOutcome:
-    payout, created = store_payout(draft, creator, sending=True)
-    if not created:
-        return SubmitOutcome(payout=payout, duplicate=True)
-    errors = _call_provider(payout)
-    db.session.refresh(payout)
+    try:
+        payout, created = store_payout(draft, creator, sending=True)
+        if not created:
+            return SubmitOutcome(payout=payout, duplicate=True)
+        errors = _call_provider(payout)
+        db.session.refresh(payout)
+    except DBAPIError as error:
+        if error.connection_invalidated:
+            _connection_lost(draft.submission_token)
+        raise  # the request still fails (webapp/db_retry.py answers it)
     return SubmitOutcome(payout=payout, field_errors=errors)
+
+
+def _connection_lost(submission_token: str) -> None:
+    """The database connection died during this create. If the row was stored but the
+    provider's answer was not, the invoice may exist there: the payout is creation_unknown
+    and goes to recovery now, which looks it up by reference_id before creating anything.
+    Left as it was, it would wait "for approval" with no invoice, refused to every manager,
+    until the polling pass found it stale. This request's own create call is over, and no
+    other request makes one for this submission, so the look-up cannot race it."""
+    try:
+        db.session.rollback()
+        payout = payout_for_submission(submission_token)
+        if payout is None or payout.provider_invoice_id is not None:
+            return
+        reason = failure(NO_ANSWER_STORED)
+        if move(payout.id, [S.AWAITING_APPROVAL], S.CREATION_UNKNOWN,
+                Payout.provider_invoice_id.is_(None), last_error=reason):
+            add_event(payout, "creation_unknown", status_from=S.AWAITING_APPROVAL.value,
+                      status_to=S.CREATION_UNKNOWN.value, failure=reason)
+        db.session.commit()
+        db.session.refresh(payout)
+        if payout.status_enum == S.CREATION_UNKNOWN:
+            queue_recovery(payout.id)
+    except Exception:  # the database or the queue is still away
+        log.warning("create interrupted; the polling pass will look its payout up",
+                    exc_info=True)
+        with suppress(DBAPIError):
+            db.session.rollback()
 
 
 def _commit_as_written() -> None:

@@ -136,6 +136,15 @@ def statuses(deployment: Deployment, payout_ids: list[int]) -> dict[int, str]:
                                payout_ids))
 
 
+def ready_for_approval(deployment: Deployment, payout_ids: list[int]) -> bool:
+    """Waiting for a manager, with the provider's invoice known (a payout without one is
+    refused as "not ready")."""
+    return all(status == "awaiting_approval" and invoice is not None
+               for status, invoice in deployment.sql(
+                   "SELECT status, provider_invoice_id FROM payouts WHERE id = ANY(%s)",
+                   payout_ids))
+
+
 def batch_payouts(deployment: Deployment, batch_id: int) -> list[int]:
     return [row[0] for row in deployment.sql(
         "SELECT payout_id FROM batch_rows WHERE batch_id = %s AND payout_id IS NOT NULL",
@@ -271,8 +280,8 @@ def test_postgresql_backends_killed_mid_traffic(chaos: Deployment) -> None:
     # Payouts whose create was interrupted show in the list; the manager approves them all.
     waiting = [row[0] for row in chaos.sql(
         "SELECT id FROM payouts WHERE status NOT IN ('processed')")]
-    wait_until(lambda: all(s_ == "awaiting_approval" for s_ in statuses(
-        chaos, waiting).values()), 120, "interrupted creates resolved by the worker")
+    wait_until(lambda: ready_for_approval(chaos, waiting), 120,
+               "interrupted creates resolved by the worker", chaos)
     # Managers sign in now: approving needs a recent sign-in (step-up), and the wait above
     # can outlast it on a loaded machine.
     manager, second = signed_in(chaos, "mia"), signed_in(chaos, "max")

@@ -8,12 +8,14 @@ cluster tests do)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import TEST_PASSWORD, CSRFClient, app_settings, login
 from tests.production.cluster import postgres_database
@@ -138,3 +140,39 @@ def test_a_create_whose_answer_was_lost_with_the_connection_is_settled_by_refere
     totals = sandbox.state.provider_totals()
     assert totals["create_requests"] == {payout.reference_id: 1}  # found, not created again
     assert totals["invoices"] == 1
+
+
+def test_a_create_that_lost_its_connection_leaves_another_clicks_payout_alone(
+        pg_app: Flask, own_database: str, sandbox: SandboxServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two clicks of one form race: the other click stored the payout and its create call
+    may still be on its way. This one loses its connection while looking for it: it must
+    not hand that payout to recovery (a look-up could find nothing yet and create it)."""
+    from webapp.payout_core import create
+    from webapp.payout_core.gateway import provider_client
+
+    with pg_app.test_request_context():
+        olga = db.session.scalar(db.select(User).filter_by(username="olga"))
+        service = provider_client().prerequest("USD", Decimal("10")).service("test_usd")
+        assert olga is not None and service is not None
+        draft = create.PayoutDraft(service=service, currency="USD", amount=Decimal("10"),
+                                   fields={"account": "1234567"}, submission_token="t-1")
+        other, _ = create.store_payout(draft, olga, sending=True)  # its call in flight
+        find = create.payout_for_submission
+        killed: list[bool] = []
+
+        def lose_the_connection_first(token: str) -> Payout | None:
+            if not killed:
+                killed.append(True)
+                kill_my_connection(own_database)
+            return find(token)
+
+        monkeypatch.setattr(create, "payout_for_submission", lose_the_connection_first)
+        with pytest.raises(DBAPIError):
+            create.submit_payout(draft, olga)
+        db.session.rollback()
+        payout = db.session.get(Payout, other.id, populate_existing=True)
+        assert payout is not None and killed
+        assert (payout.status, [e.kind for e in payout.events]) == ("awaiting_approval",
+                                                                   ["created"])
+    assert sandbox.state.provider_totals()["create_requests"] == {}

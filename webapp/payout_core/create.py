@@ -66,8 +66,8 @@ def payout_for_submission(submission_token: str) -> Payout | None:
     return db.session.scalar(db.select(Payout).filter_by(submission_token=submission_token))
 
 
-def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False
-                 ) -> tuple[Payout, bool]:
+def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False,
+                 reference_id: str | None = None) -> tuple[Payout, bool]:
     """Write the row (and its first timeline line) before the provider hears of it; `sending`
     counts the create call about to be made in the same commit.
     Returns (payout, created); a reused submission token returns the first payout."""
@@ -75,7 +75,7 @@ def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False
     if existing is not None:
         return existing, False
     payout = Payout(
-        reference_id=str(uuid.uuid4()),
+        reference_id=reference_id or str(uuid.uuid4()),
         submission_token=draft.submission_token,
         status=S.AWAITING_APPROVAL.value,
         amount=draft.amount,
@@ -156,30 +156,33 @@ def _creation_unknown(payout: Payout, reason: Failure) -> None:
 
 
 def submit_payout(draft: PayoutDraft, creator: User) -> SubmitOutcome:
+    reference_id = str(uuid.uuid4())
     try:
-        payout, created = store_payout(draft, creator, sending=True)
+        payout, created = store_payout(draft, creator, sending=True, reference_id=reference_id)
         if not created:
             return SubmitOutcome(payout=payout, duplicate=True)
         errors = _call_provider(payout)
         db.session.refresh(payout)
     except DBAPIError as error:
         if error.connection_invalidated:
-            _connection_lost(draft.submission_token)
+            _connection_lost(draft.submission_token, reference_id)
         raise  # the request still fails (webapp/db_retry.py answers it)
     return SubmitOutcome(payout=payout, field_errors=errors)
 
 
-def _connection_lost(submission_token: str) -> None:
+def _connection_lost(submission_token: str, reference_id: str) -> None:
     """The database connection died during this create. If the row was stored but the
     provider's answer was not, the invoice may exist there: the payout is creation_unknown
     and goes to recovery now, which looks it up by reference_id before creating anything.
     Left as it was, it would wait "for approval" with no invoice, refused to every manager,
-    until the polling pass found it stale. This request's own create call is over, and no
-    other request makes one for this submission, so the look-up cannot race it."""
+    until the polling pass found it stale. Only the row this request wrote (its reference_id)
+    is touched: its create call is over, so the look-up cannot race it. A row another click
+    of the same form wrote may still have its call in flight: left alone."""
     try:
         db.session.rollback()
         payout = payout_for_submission(submission_token)
-        if payout is None or payout.provider_invoice_id is not None:
+        if payout is None or payout.reference_id != reference_id \
+                or payout.provider_invoice_id is not None:
             return
         reason = failure(NO_ANSWER_STORED)
         if move(payout.id, [S.AWAITING_APPROVAL], S.CREATION_UNKNOWN,

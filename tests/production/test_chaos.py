@@ -318,6 +318,11 @@ def test_the_worker_killed_mid_batch(chaos: Deployment, signal_name: str,
     stopped_after = time.monotonic() - began
     done_when_killed = rows_done(chaos, batch_id)
     assert done_when_killed < rows, "the batch finished before the worker was stopped"
+    [(status, lease)] = chaos.sql("SELECT status, lease_until FROM batches WHERE id = %s",
+                                  batch_id)
+    # SIGTERM: handed back (lease released) for the next worker to resume at once; SIGKILL:
+    # still leased, taken over only once the lease has run out.
+    assert (status, lease is None) == ("running", signal_name == "SIGTERM"), (status, lease)
     chaos.start_worker()
     restarted = time.monotonic()
     wait_until(lambda: chaos.sql("SELECT status FROM batches WHERE id = %s", batch_id)[0][0]
@@ -326,9 +331,8 @@ def test_the_worker_killed_mid_batch(chaos: Deployment, signal_name: str,
     assert chaos.sql("SELECT status FROM batches WHERE id = %s", batch_id)[0][0] == "done"
     assert rows_done(chaos, batch_id) == rows
     wait_until(lambda: all_final(chaos), 120, "every payout final", chaos)
-    if signal_name == "SIGTERM":
-        assert stopped_after < 15 and finished_after < takeover_within, (stopped_after,
-                                                                          finished_after)
+    if signal_name == "SIGTERM":  # it finished its row and stopped, not a 120 s stall
+        assert stopped_after < LEASE_SECONDS, stopped_after
     print(f"worker {signal_name}: stopped in {stopped_after:.1f} s at {done_when_killed}/"
           f"{rows} rows, finished {finished_after:.1f} s after the restart",
           assert_paid_once(chaos))

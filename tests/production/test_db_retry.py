@@ -110,9 +110,9 @@ def test_a_create_whose_answer_was_lost_with_the_connection_is_settled_by_refere
     """The row is stored, the provider creates the invoice, then the backend dies before the
     answer is written (the chaos test's killed backends). Before: the payout stayed "awaiting
     approval" with no invoice, which no manager could approve ("not ready") and nothing
-    looked up until the polling pass found it stale. Now the request still answers 503, and
-    the payout is handed to recovery at once, which adopts the invoice by reference_id
-    without creating it again."""
+    looked up until the polling pass found it stale, and the operator got a 503. Now the
+    payout is handed to recovery at once, which adopts the invoice by reference_id without
+    creating it again, and the operator is shown their payout."""
     from tests.payouts.test_new_payout_submit import form_values
     from webapp.payout_core import create
 
@@ -131,9 +131,10 @@ def test_a_create_whose_answer_was_lost_with_the_connection_is_settled_by_refere
     values = form_values(client, "currency=USD&amount=10&service=test_usd")
     answer = client.post("/payouts/new", data={**values, "field__account": "1234567"})
 
-    assert answer.status_code == 503 and killed  # its work may be partly saved: it was
     with pg_app.app_context():
         [payout] = db.session.scalars(db.select(Payout))
+        assert killed and answer.status_code == 303
+        assert answer.headers["Location"] == f"/payouts/{payout.id}"
         kinds = [event.kind for event in payout.events]
         assert (payout.status, payout.provider_invoice_id) == ("awaiting_approval", killed[0])
         assert kinds == ["created", "creation_unknown", "adopted"]

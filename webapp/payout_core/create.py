@@ -164,26 +164,32 @@ def submit_payout(draft: PayoutDraft, creator: User) -> SubmitOutcome:
         errors = _call_provider(payout)
         db.session.refresh(payout)
     except DBAPIError as error:
-        if error.connection_invalidated:
-            _connection_lost(draft.submission_token, reference_id)
-        raise  # the request still fails (webapp/db_retry.py answers it)
+        stored = (_connection_lost(draft.submission_token, reference_id)
+                  if error.connection_invalidated else None)
+        if stored is None:
+            raise  # nothing of ours is known: the request fails (webapp/db_retry.py answers)
+        # Its row is stored and in recovery's hands (or already answered): show it.
+        return SubmitOutcome(payout=stored)
     return SubmitOutcome(payout=payout, field_errors=errors)
 
 
-def _connection_lost(submission_token: str, reference_id: str) -> None:
+def _connection_lost(submission_token: str, reference_id: str) -> Payout | None:
     """The database connection died during this create. If the row was stored but the
     provider's answer was not, the invoice may exist there: the payout is creation_unknown
     and goes to recovery now, which looks it up by reference_id before creating anything.
     Left as it was, it would wait "for approval" with no invoice, refused to every manager,
     until the polling pass found it stale. Only the row this request wrote (its reference_id)
     is touched: its create call is over, so the look-up cannot race it. A row another click
-    of the same form wrote may still have its call in flight: left alone."""
+    of the same form wrote may still have its call in flight: left alone.
+    Returns this request's payout once it is safe (answered, or handed to recovery), else
+    None: nothing stored, another click's row, or the database still away."""
     try:
         db.session.rollback()
         payout = payout_for_submission(submission_token)
-        if payout is None or payout.reference_id != reference_id \
-                or payout.provider_invoice_id is not None:
-            return
+        if payout is None or payout.reference_id != reference_id:
+            return None
+        if payout.provider_invoice_id is not None:
+            return payout
         reason = failure(NO_ANSWER_STORED)
         if move(payout.id, [S.AWAITING_APPROVAL], S.CREATION_UNKNOWN,
                 Payout.provider_invoice_id.is_(None), last_error=reason):
@@ -193,11 +199,14 @@ def _connection_lost(submission_token: str, reference_id: str) -> None:
         db.session.refresh(payout)
         if payout.status_enum == S.CREATION_UNKNOWN:
             queue_recovery(payout.id)
+        db.session.refresh(payout)
+        return payout
     except Exception:  # the database or the queue is still away
         log.warning("create interrupted; the polling pass will look its payout up",
                     exc_info=True)
         with suppress(DBAPIError):
             db.session.rollback()
+        return None
 
 
 def _commit_as_written() -> None:

@@ -44,6 +44,9 @@ BLOCK = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```", re.S | re.M)
 TEST_CONNECTION = "deployment-test"  # the test's own look-ups: never killed by the chaos test
 # What a shared test machine cannot take as written; everything else comes from the guide.
 LOCAL_ONLY = {"WEB_CONCURRENCY": "2"}
+# On the test's own Redis server anyway; not db 0 either, so even a Redis shared by mistake
+# would not mix the deployment's keys with anybody's default database (issue 28 mod 16).
+REDIS_DB = 12
 
 
 def guide_blocks() -> dict[str, str]:
@@ -263,7 +266,7 @@ def deployed(work: Path, **extra_env: str) -> Iterator[Deployment]:
         local = {
             "SECRET_KEY": secrets.token_urlsafe(48),
             "DATABASE_URL": database_url,
-            "REDIS_URL": redis.url(0),
+            "REDIS_URL": redis.url(REDIS_DB),
             "PAYMEGA_API_URL": f"http://127.0.0.1:{sandbox_port}",
             "PAYMEGA_PUBLIC_KEY": "pk_test_sandbox",
             "PAYMEGA_ACCOUNT_ID": "sandbox",

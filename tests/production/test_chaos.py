@@ -28,7 +28,7 @@ from tests.production.deployment import (
     TlsBrowser,
     deployed,
 )
-from tests.production.test_deploy_guide import HIDDEN, approve, create_payout
+from tests.production.test_deploy_guide import ACCOUNTS, HIDDEN, approve, create_payout
 
 pytestmark = pytest.mark.chaos
 LEASE_SECONDS = 15  # short, so a SIGKILLed worker's batch is taken over within the test
@@ -136,6 +136,15 @@ def statuses(deployment: Deployment, payout_ids: list[int]) -> dict[int, str]:
                                payout_ids))
 
 
+def ready_for_approval(deployment: Deployment, payout_ids: list[int]) -> bool:
+    """Waiting for a manager, with the provider's invoice known (a payout without one is
+    refused as "not ready")."""
+    return all(status == "awaiting_approval" and invoice is not None
+               for status, invoice in deployment.sql(
+                   "SELECT status, provider_invoice_id FROM payouts WHERE id = ANY(%s)",
+                   payout_ids))
+
+
 def batch_payouts(deployment: Deployment, batch_id: int) -> list[int]:
     return [row[0] for row in deployment.sql(
         "SELECT payout_id FROM batch_rows WHERE batch_id = %s AND payout_id IS NOT NULL",
@@ -239,8 +248,10 @@ def test_postgresql_backends_killed_mid_traffic(chaos: Deployment) -> None:
             if codes.add("create form", form.status_code) != 200:
                 continue
             values = dict(HIDDEN.findall(form.text))
-            data = {k: values[k] for k in ("currency", "amount", "service", "submission_token")}
-            answer = operator.post("/payouts/new", {**data, "field__account": "1234567"})
+            data = {k: values[k] for k in ("currency", "service", "submission_token")}
+            answer = operator.post("/payouts/new", {  # one recipient each: no duplicate hold
+                **data, "amount": "10", "field__account": str(next(ACCOUNTS)),
+                "action": "create"})
             codes.add("create", answer.status_code)
             found = re.search(r"/payouts/(\d+)$", answer.headers.get("Location", ""))
             if found:
@@ -269,8 +280,8 @@ def test_postgresql_backends_killed_mid_traffic(chaos: Deployment) -> None:
     # Payouts whose create was interrupted show in the list; the manager approves them all.
     waiting = [row[0] for row in chaos.sql(
         "SELECT id FROM payouts WHERE status NOT IN ('processed')")]
-    wait_until(lambda: all(s_ == "awaiting_approval" for s_ in statuses(
-        chaos, waiting).values()), 120, "interrupted creates resolved by the worker")
+    wait_until(lambda: ready_for_approval(chaos, waiting), 120,
+               "interrupted creates resolved by the worker", chaos)
     # Managers sign in now: approving needs a recent sign-in (step-up), and the wait above
     # can outlast it on a loaded machine.
     manager, second = signed_in(chaos, "mia"), signed_in(chaos, "max")
@@ -307,6 +318,11 @@ def test_the_worker_killed_mid_batch(chaos: Deployment, signal_name: str,
     stopped_after = time.monotonic() - began
     done_when_killed = rows_done(chaos, batch_id)
     assert done_when_killed < rows, "the batch finished before the worker was stopped"
+    [(status, lease)] = chaos.sql("SELECT status, lease_until FROM batches WHERE id = %s",
+                                  batch_id)
+    # SIGTERM: handed back (lease released) for the next worker to resume at once; SIGKILL:
+    # still leased, taken over only once the lease has run out.
+    assert (status, lease is None) == ("running", signal_name == "SIGTERM"), (status, lease)
     chaos.start_worker()
     restarted = time.monotonic()
     wait_until(lambda: chaos.sql("SELECT status FROM batches WHERE id = %s", batch_id)[0][0]
@@ -315,9 +331,8 @@ def test_the_worker_killed_mid_batch(chaos: Deployment, signal_name: str,
     assert chaos.sql("SELECT status FROM batches WHERE id = %s", batch_id)[0][0] == "done"
     assert rows_done(chaos, batch_id) == rows
     wait_until(lambda: all_final(chaos), 120, "every payout final", chaos)
-    if signal_name == "SIGTERM":
-        assert stopped_after < 15 and finished_after < takeover_within, (stopped_after,
-                                                                          finished_after)
+    if signal_name == "SIGTERM":  # it finished its row and stopped, not a 120 s stall
+        assert stopped_after < LEASE_SECONDS, stopped_after
     print(f"worker {signal_name}: stopped in {stopped_after:.1f} s at {done_when_killed}/"
           f"{rows} rows, finished {finished_after:.1f} s after the restart",
           assert_paid_once(chaos))
@@ -380,7 +395,14 @@ def approve_as_a_person(deployment: Deployment, manager: TlsBrowser, payout_id: 
         if status != "awaiting_approval":
             return code
         time.sleep(1)
-    raise AssertionError(f"payout {payout_id} not approved after four tries ({code})")
+    row = deployment.sql("SELECT status, provider_invoice_id, last_error, version, attempts "
+                         "FROM payouts WHERE id = %s", payout_id)
+    events = deployment.sql("SELECT kind, status_from, status_to, details FROM payout_events "
+                            "WHERE payout_id = %s ORDER BY id", payout_id)
+    refusals = deployment.sql("SELECT action, details FROM audit_events WHERE target = %s "
+                              "ORDER BY id", f"payout:{payout_id}")
+    raise AssertionError(f"payout {payout_id} not approved after four tries ({code}): "
+                         f"{row} {events} {refusals}")
 
 
 def approve_or_status(manager: TlsBrowser, payout_id: int) -> int:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import logging
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
 from webapp.observability.card_numbers import mask_optional
-from webapp.payout_core.failures import Failure
+from webapp.payout_core.failures import NO_ANSWER_STORED, Failure, failure
 from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.invoice_request import callback_url, invoice_request_for
 from webapp.payout_core.outcomes import describe, fail_creation
@@ -65,8 +66,8 @@ def payout_for_submission(submission_token: str) -> Payout | None:
     return db.session.scalar(db.select(Payout).filter_by(submission_token=submission_token))
 
 
-def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False
-                 ) -> tuple[Payout, bool]:
+def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False,
+                 reference_id: str | None = None) -> tuple[Payout, bool]:
     """Write the row (and its first timeline line) before the provider hears of it; `sending`
     counts the create call about to be made in the same commit.
     Returns (payout, created); a reused submission token returns the first payout."""
@@ -74,7 +75,7 @@ def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False
     if existing is not None:
         return existing, False
     payout = Payout(
-        reference_id=str(uuid.uuid4()),
+        reference_id=reference_id or str(uuid.uuid4()),
         submission_token=draft.submission_token,
         status=S.AWAITING_APPROVAL.value,
         amount=draft.amount,
@@ -155,12 +156,57 @@ def _creation_unknown(payout: Payout, reason: Failure) -> None:
 
 
 def submit_payout(draft: PayoutDraft, creator: User) -> SubmitOutcome:
-    payout, created = store_payout(draft, creator, sending=True)
-    if not created:
-        return SubmitOutcome(payout=payout, duplicate=True)
-    errors = _call_provider(payout)
-    db.session.refresh(payout)
+    reference_id = str(uuid.uuid4())
+    try:
+        payout, created = store_payout(draft, creator, sending=True, reference_id=reference_id)
+        if not created:
+            return SubmitOutcome(payout=payout, duplicate=True)
+        errors = _call_provider(payout)
+        db.session.refresh(payout)
+    except DBAPIError as error:
+        stored = (_connection_lost(draft.submission_token, reference_id)
+                  if error.connection_invalidated else None)
+        if stored is None:
+            raise  # nothing of ours is known: the request fails (webapp/db_retry.py answers)
+        # Its row is stored and in recovery's hands (or already answered): show it.
+        return SubmitOutcome(payout=stored)
     return SubmitOutcome(payout=payout, field_errors=errors)
+
+
+def _connection_lost(submission_token: str, reference_id: str) -> Payout | None:
+    """The database connection died during this create. If the row was stored but the
+    provider's answer was not, the invoice may exist there: the payout is creation_unknown
+    and goes to recovery now, which looks it up by reference_id before creating anything.
+    Left as it was, it would wait "for approval" with no invoice, refused to every manager,
+    until the polling pass found it stale. Only the row this request wrote (its reference_id)
+    is touched: its create call is over, so the look-up cannot race it. A row another click
+    of the same form wrote may still have its call in flight: left alone.
+    Returns this request's payout once it is safe (answered, or handed to recovery), else
+    None: nothing stored, another click's row, or the database still away."""
+    try:
+        db.session.rollback()
+        payout = payout_for_submission(submission_token)
+        if payout is None or payout.reference_id != reference_id:
+            return None
+        if payout.provider_invoice_id is not None:
+            return payout
+        reason = failure(NO_ANSWER_STORED)
+        if move(payout.id, [S.AWAITING_APPROVAL], S.CREATION_UNKNOWN,
+                Payout.provider_invoice_id.is_(None), last_error=reason):
+            add_event(payout, "creation_unknown", status_from=S.AWAITING_APPROVAL.value,
+                      status_to=S.CREATION_UNKNOWN.value, failure=reason)
+        db.session.commit()
+        db.session.refresh(payout)
+        if payout.status_enum == S.CREATION_UNKNOWN:
+            queue_recovery(payout.id)
+        db.session.refresh(payout)
+        return payout
+    except Exception:  # the database or the queue is still away
+        log.warning("create interrupted; the polling pass will look its payout up",
+                    exc_info=True)
+        with suppress(DBAPIError):
+            db.session.rollback()
+        return None
 
 
 def _commit_as_written() -> None:

@@ -18,6 +18,7 @@ NAV = (
     ("main.dashboard", _l("Dashboard"), ALL),
     ("new_payout.new", _l("New payout"), (Role.OPERATOR, Role.MANAGER)),
     ("payouts.index", _l("Payouts"), ALL),
+    ("recipients.index", _l("Recipients"), ALL),
     ("approvals.queue", _l("Approvals"), (Role.MANAGER,)),
     ("batches.new", _l("Batches"), (Role.OPERATOR, Role.MANAGER)),
     ("payouts.attention", _l("Needs attention"), (Role.ADMIN, Role.MANAGER, Role.AUDITOR)),

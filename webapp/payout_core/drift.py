@@ -52,8 +52,14 @@ def compare(saved: PayoutService, current: PayoutService,
             found.append(FieldDrift(key, Drift.INVALID))
     for key, value in values.items():
         if key not in now:
-            found.append(FieldDrift(key, Drift.REMOVED, mask_value(key, value)))
+            found.append(FieldDrift(key, Drift.REMOVED, _last_four(key, value)))
     return found
+
+
+def _last_four(key: str, value: str) -> str:
+    """A value that will not be sent is named by its last four characters only."""
+    masked = mask_value(key, value)
+    return "•••• " + masked[-4:] if len(masked) > 4 else "••••"
 
 
 def current_values(current: PayoutService, values: dict[str, str]) -> dict[str, str]:

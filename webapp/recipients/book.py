@@ -140,7 +140,7 @@ def recipients_of(payout_ids: list[int]) -> dict[int, int]:
         return {}
     rows = db.session.execute(select(RecipientPayout.payout_id, RecipientPayout.recipient_id)
                               .where(RecipientPayout.payout_id.in_(payout_ids)))
-    return dict(rows.tuples().all())
+    return {payout_id: recipient_id for payout_id, recipient_id in rows}
 
 
 def link_payout_to_recipient(payout: Payout, recipient_id: int) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, or_, select
 from webapp.extensions import db
 from webapp.models import Payout, Recipient, RecipientDetail, RecipientPayout, User
 from webapp.payout_core.scope import visible_payouts
-from webapp.payout_core.secrets import decrypt_fields, encrypt_fields, mask_fields
+from webapp.payout_core.secrets import decrypt_fields, encrypt_fields, mask_value
 from webapp.provider.types import PayoutService
 
 SEARCH_LIMIT = 50
@@ -26,6 +26,12 @@ def list_mask(value: str) -> str:
     """Only the last four characters: lists never show a whole account, IBAN or phone."""
     compact = value.strip()
     return "•••• " + compact[-4:] if len(compact) > 4 else "••••"
+
+
+def mask_strictly(values: dict[str, str]) -> dict[str, str]:
+    """The copy pages show: unlike a payout's masked copy (cards only), every saved value is
+    cut to its last four characters; the full values stay encrypted."""
+    return {key: list_mask(mask_value(key, value)) for key, value in values.items()}
 
 
 def search_tail(values: dict[str, str]) -> str:
@@ -93,7 +99,7 @@ def store_detail(recipient: Recipient, service: PayoutService, currency: str,
     detail = RecipientDetail(
         recipient=recipient, service_code=service.code, method_code=service.method,
         currency=currency, service_snapshot=service.to_snapshot(),
-        fields_masked=mask_fields(values), fields_encrypted=encrypt_fields(values),
+        fields_masked=mask_strictly(values), fields_encrypted=encrypt_fields(values),
         search_tail=search_tail(values), last_amount=amount)
     db.session.add(detail)
     return detail

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.lazy_text import lazy_gettext as _l
-from webapp.models import Role
+from webapp.models import Role, User
+
+log = logging.getLogger(__name__)
 
 ALL = (Role.OPERATOR, Role.MANAGER, Role.ADMIN, Role.AUDITOR)
 
@@ -34,6 +39,30 @@ class NavItem:
     url: str
     label: str
     active: bool
+    count: int | None = None  # a number beside the label ("3 to fix"), when one is registered
+    count_label: str = ""  # what the number counts, for screen readers and the tooltip
+
+
+# A count: (the user → a number, or None when it does not apply to them; what it counts).
+NavCount = tuple[Callable[[User], int | None], Callable[[], str]]
+
+
+def register_count(app: Flask, endpoint: str, count: NavCount) -> None:
+    """A feature puts a number beside its entry (the feature computes it; this module only
+    shows it), so the header never imports a feature."""
+    app.extensions.setdefault("nav_counts", {})[endpoint] = count
+
+
+def _count(endpoint: str) -> tuple[int | None, str]:
+    found: NavCount | None = current_app.extensions.get("nav_counts", {}).get(endpoint)
+    if found is None:
+        return None, ""
+    try:
+        number = found[0](current_user._get_current_object())
+    except SQLAlchemyError:  # an error page must still render when the database fails
+        log.warning("Navigation count for %s failed", endpoint, exc_info=True)
+        return None, ""
+    return number, found[1]()
 
 
 def nav_items() -> list[NavItem]:
@@ -43,7 +72,9 @@ def nav_items() -> list[NavItem]:
     items = []
     for endpoint, label, roles in NAV:
         if endpoint in endpoints and current_user.has_role(*roles):
-            items.append(NavItem(url_for(endpoint), str(label), request.endpoint == endpoint))
+            count, count_label = _count(endpoint)
+            items.append(NavItem(url_for(endpoint), str(label), request.endpoint == endpoint,
+                                 count, count_label))
     return items
 
 

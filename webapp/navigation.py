@@ -39,8 +39,17 @@ class NavItem:
     url: str
     label: str
     active: bool
-    count: int | None = None  # a number beside the label ("3 to fix"), when one is registered
-    count_label: str = ""  # what the number counts, for screen readers and the tooltip
+    # The id of the empty slot a number fills ("3 to fix") when a feature counts something
+    # for this entry; the numbers arrive in a request of their own (`nav_counts`), so a page
+    # costs no extra query.
+    count_slot: str | None = None
+
+
+@dataclass(frozen=True)
+class NavCountValue:
+    slot: str
+    count: int
+    label: str
 
 
 # A count: (the user → a number, or None when it does not apply to them; what it counts).
@@ -53,29 +62,42 @@ def register_count(app: Flask, endpoint: str, count: NavCount) -> None:
     app.extensions.setdefault("nav_counts", {})[endpoint] = count
 
 
-def _count(endpoint: str) -> tuple[int | None, str]:
-    found: NavCount | None = current_app.extensions.get("nav_counts", {}).get(endpoint)
-    if found is None:
-        return None, ""
-    try:
-        number = found[0](current_user._get_current_object())
-    except SQLAlchemyError:  # an error page must still render when the database fails
-        log.warning("Navigation count for %s failed", endpoint, exc_info=True)
-        return None, ""
-    return number, found[1]()
+def _slot(endpoint: str) -> str:
+    return "nav-count-" + endpoint.replace(".", "-").replace("_", "-")
+
+
+def _visible_entries() -> list[tuple[str, str]]:
+    endpoints = current_app.view_functions
+    return [(endpoint, str(label)) for endpoint, label, roles in NAV
+            if endpoint in endpoints and current_user.has_role(*roles)]
 
 
 def nav_items() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
-    endpoints = current_app.view_functions
-    items = []
-    for endpoint, label, roles in NAV:
-        if endpoint in endpoints and current_user.has_role(*roles):
-            count, count_label = _count(endpoint)
-            items.append(NavItem(url_for(endpoint), str(label), request.endpoint == endpoint,
-                                 count, count_label))
-    return items
+    counted = current_app.extensions.get("nav_counts", {})
+    return [NavItem(url_for(endpoint), label, request.endpoint == endpoint,
+                    _slot(endpoint) if endpoint in counted else None)
+            for endpoint, label in _visible_entries()]
+
+
+def nav_counts() -> list[NavCountValue]:
+    """The numbers for the entries this user sees (zero and not-applicable ones left out)."""
+    counted: dict[str, NavCount] = current_app.extensions.get("nav_counts", {})
+    user = current_user._get_current_object()
+    values = []
+    for endpoint, _label in _visible_entries():
+        if endpoint not in counted:
+            continue
+        count, what = counted[endpoint]
+        try:
+            number = count(user)
+        except SQLAlchemyError:
+            log.warning("Navigation count for %s failed", endpoint, exc_info=True)
+            continue
+        if number:
+            values.append(NavCountValue(_slot(endpoint), number, what()))
+    return values
 
 
 def init_app(app: Flask) -> None:

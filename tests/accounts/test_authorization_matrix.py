@@ -121,6 +121,7 @@ EXPECTED: dict[str, Expected] = {
     "batches.retry": only("operator", "manager"),
     "batches.approve": only("manager"),
     "batches.reject": only("manager"),
+    "main.nav_counts": only(*EVERYONE),
     "recipients.index": only(*EVERYONE),
     "recipients.detail": only(*EVERYONE),
     "recipients.new": only("operator", "manager"),

@@ -30,6 +30,7 @@ from webapp.main.dashboard import (
     to_fix_count,
 )
 from webapp.models import Role, User
+from webapp.navigation import nav_counts as header_counts
 from webapp.navigation import register_count
 
 bp = Blueprint("main", __name__)
@@ -70,6 +71,13 @@ def dashboard() -> str:
         attention=needing_attention(current_user),
         chart=bar_chart(daily_volume(current_user, periods, zone)),
     )
+
+
+@bp.route("/nav-counts")
+@roles_required(*ANY_ROLE)
+def nav_counts() -> str:
+    """The header's numbers, asked for by every page after it loaded (htmx); a fragment."""
+    return render_template("main/_nav_counts.html", counts=header_counts())
 
 
 @bp.route("/language", methods=["POST"])

@@ -209,10 +209,11 @@ def _duplicate_confirmed(page: NewPayoutPage, form: PayoutFormBase) -> bool:
 def _create(page: NewPayoutPage, form: PayoutFormBase, draft: PayoutDraft) -> str | Response:
     outcome = submit_payout(draft, creator=current_user._get_current_object())
     if outcome.payout is not None and not outcome.duplicate:
+        source = {"copy_of": form.copy_of.data, "copy_kind": form.copy_kind.data,
+                  "saved_detail": form.saved_detail.data}
         record("payout.created", target=f"payout:{outcome.payout.id}", details={
             "amount": str(outcome.payout.amount), "currency": outcome.payout.currency,
-            "copy_of": form.copy_of.data or None, "copy_kind": form.copy_kind.data or None,
-            "saved_detail": form.saved_detail.data or None})
+            **{key: value for key, value in source.items() if value}})
         record_links(outcome.payout, current_user._get_current_object(),
                      saved_detail=form.saved_detail.data, copy_of=form.copy_of.data,
                      copy_kind=form.copy_kind.data)

@@ -59,9 +59,11 @@ def search(query: str, *, include_archived: bool = False) -> Select[tuple[Recipi
     return stmt.limit(SEARCH_LIMIT)
 
 
-def by_reference(reference: str) -> Recipient | None:
-    return db.session.scalar(select(Recipient).where(Recipient.reference == reference,
-                                                     Recipient.archived.is_(False)))
+def by_reference(reference: str, *, include_archived: bool = False) -> Recipient | None:
+    query = select(Recipient).where(Recipient.reference == reference)
+    if not include_archived:
+        query = query.where(Recipient.archived.is_(False))
+    return db.session.scalar(query)
 
 
 @dataclass(frozen=True)

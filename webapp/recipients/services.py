@@ -96,7 +96,11 @@ def save_from_payout(payout: Payout, user: User) -> Recipient:
     """"Save recipient" on a payout: its customer and its service's field values. A recipient
     with the payout's customer reference gets the details added; otherwise a new one."""
     reference = (payout.customer_reference_id or "")[:64] or None
-    recipient = by_reference(reference) if reference else None
+    recipient = by_reference(reference, include_archived=True) if reference else None
+    if recipient is not None and recipient.archived:  # paid again: back in the book
+        recipient.archived = False
+        record("recipient.restored", actor=user, target=_target(recipient),
+               details={"from_payout": payout.id})
     if recipient is None:
         name = payout.customer_name or next(iter(payout.fields_masked.values()), "") or "—"
         recipient = Recipient(created_by_id=user.id, name=name[:255], reference=reference,

@@ -144,3 +144,22 @@ def test_save_recipient_from_a_payout(make_user: Callable[..., User],
     assert decrypt_fields(recipient.details[0].fields_encrypted) == {"account": "99887766"}
     page = client.get(f"/recipients/{recipient.id}").get_data(as_text=True)
     assert f'href="/payouts/{payout.id}"' in page  # the payout is in their history
+
+
+CARD = "5123810000000008"
+
+
+def test_a_saved_card_number_is_never_shown_in_full(operator_client: FlaskClient,
+                                                    sandbox: SandboxServer) -> None:
+    """Not in the book's full view, not in the payout form it fills: typed again."""
+    recipient = make_recipient(operator_client, "Card holder", "holder")
+    assert add_details(operator_client, recipient, "UAH", "100", "card_uah",
+                       card_number=CARD).status_code == 303
+    db.session.expire_all()
+    [detail] = recipient.details
+    assert decrypt_fields(detail.fields_encrypted) == {"card_number": CARD}
+    full = operator_client.get(f"/recipients/{recipient.id}?full=1").get_data(as_text=True)
+    assert CARD not in full and "512381******0008" in full
+    page = operator_client.get(f"/payouts/new?saved={detail.id}").get_data(as_text=True)
+    assert 'id="payout-form"' in page and CARD not in page
+    assert "type them again" in page

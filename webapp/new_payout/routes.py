@@ -63,11 +63,14 @@ def _new_form(page: NewPayoutPage) -> PayoutFormBase:
     form_class = build_payout_form(page.chosen.service, language())
     data = {} if page.prefill is None else page.prefill.form_data(page.chosen.service,
                                                                    FIELD_PREFIX)
-    return form_class(formdata=None, data={
+    form = form_class(formdata=None, data={
         **data,
         "currency": page.start.currency.data, "amount": page.start.amount.data,
         "service": page.chosen.service.code, "submission_token": issue_token(current_user.id),
     })
+    if page.prefill is not None:
+        scrub_form(form)  # a saved card number or code is typed again, never put in a page
+    return form
 
 
 @bp.route("/new", methods=["GET"])

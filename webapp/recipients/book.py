@@ -14,8 +14,9 @@ from sqlalchemy import Select, func, or_, select
 
 from webapp.extensions import db
 from webapp.models import Payout, Recipient, RecipientDetail, RecipientPayout, User
+from webapp.observability.card_numbers import has_card
 from webapp.payout_core.scope import visible_payouts
-from webapp.payout_core.secrets import decrypt_fields, encrypt_fields, mask_value
+from webapp.payout_core.secrets import SENSITIVE_KEY, decrypt_fields, encrypt_fields, mask_value
 from webapp.provider.types import PayoutService
 
 SEARCH_LIMIT = 50
@@ -32,6 +33,13 @@ def mask_strictly(values: dict[str, str]) -> dict[str, str]:
     """The copy pages show: unlike a payout's masked copy (cards only), every saved value is
     cut to its last four characters; the full values stay encrypted."""
     return {key: list_mask(mask_value(key, value)) for key, value in values.items()}
+
+
+def shown_in_full(values: dict[str, str]) -> dict[str, str]:
+    """"Show full details": every value as saved, except card numbers and security codes,
+    which no page shows in full (512381******0000)."""
+    return {key: mask_value(key, value) if SENSITIVE_KEY.search(key) or has_card(value)
+            else value for key, value in values.items()}
 
 
 def search_tail(values: dict[str, str]) -> str:

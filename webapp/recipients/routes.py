@@ -25,7 +25,7 @@ from webapp.payout_core.scope import visible_payout_or_404
 from webapp.payout_core.secrets import decrypt_fields
 from webapp.provider.errors import ProviderError
 from webapp.recipients import services
-from webapp.recipients.book import history, list_mask, search, totals
+from webapp.recipients.book import history, list_mask, search, shown_in_full, totals
 from webapp.recipients.forms import ConfirmForm, RecipientForm, details_form
 
 bp = Blueprint("recipients", __name__, url_prefix="/recipients")
@@ -85,7 +85,8 @@ def detail(recipient_id: int) -> str:
     full = request.args.get("full") == "1" and _may_manage()
     if full:
         services.details_viewed(recipient, current_user._get_current_object())
-    values = {d.id: decrypt_fields(d.fields_encrypted) for d in recipient.details} if full else {}
+    values = {d.id: shown_in_full(decrypt_fields(d.fields_encrypted))
+              for d in recipient.details} if full else {}
     return render_template(
         "recipients/detail.html", recipient=recipient, full=full, values=values,
         sees_details=_sees_details(), may_manage=_may_manage(),

@@ -17,7 +17,8 @@ from werkzeug.wrappers import Response
 from webapp.auth.access import roles_required
 from webapp.extensions import db
 from webapp.htmx import redirect_to
-from webapp.models import Recipient, RecipientDetail, Role
+from webapp.models import Payout, Recipient, RecipientDetail, Role
+from webapp.models.status import ENDED_UNPAID
 from webapp.new_payout.forms import StartForm
 from webapp.payout_core.account_services import payout_currencies
 from webapp.payout_core.prerequest import fetch_prerequest, group_services
@@ -33,6 +34,12 @@ log = logging.getLogger(__name__)
 
 MANAGE = (Role.OPERATOR, Role.MANAGER)
 READ = (Role.OPERATOR, Role.MANAGER, Role.AUDITOR, Role.ADMIN)
+
+
+@bp.app_template_global("can_fix")
+def can_fix(payout: Payout) -> bool:
+    """"Fix and resend" is offered for payouts that ended unpaid (rejected or failed)."""
+    return payout.status_enum in ENDED_UNPAID
 
 
 def _sees_details() -> bool:

@@ -138,3 +138,19 @@ def test_four_eyes_hold_on_a_fixed_copy(
     assert 'id="decide"' in client_for("max").get(f"/payouts/{copy.id}").get_data(as_text=True)
     outcome = approve(copy.id, db.session.get(User, max_.id), fingerprint_of(copy))
     assert outcome.fully_approved
+
+
+def test_a_forged_copy_link_to_a_payout_out_of_sight_is_ignored(
+        make_user: Callable[..., User], make_payout: Callable[..., Payout],
+        client_for: Callable[[str], FlaskClient], sandbox: SandboxServer) -> None:
+    """The hidden `copy_of` names a payout of another team: the payout is created as typed and
+    no lineage is recorded (nobody is kept off its approval by a forged link)."""
+    sam = make_user("sam", Role.OPERATOR, team="south")
+    make_user("olga", Role.OPERATOR, team="north")
+    theirs = make_payout(sam)
+    response = post_new_payout(client_for("olga"), "currency=USD&amount=10&service=test_usd",
+                               field__account="1234", copy_of=str(theirs.id), copy_kind="again")
+    assert response.status_code == 303
+    copy = payouts()[-1]
+    assert copy.id != theirs.id and db.session.get(PayoutCopy, copy.id) is None
+    assert events(theirs.id, "copied_again") == []

@@ -21,7 +21,7 @@ from webapp.models import Payout, PayoutApproval, PayoutCopy, User
 from webapp.models.status import ENDED_UNPAID
 from webapp.payout_core.drift import FieldDrift, compare, current_values
 from webapp.payout_core.money import canonical_text
-from webapp.payout_core.scope import visible_payout_or_404
+from webapp.payout_core.scope import visible_payout_or_404, visible_payouts
 from webapp.payout_core.secrets import decrypt_fields
 from webapp.payout_core.timeline import add_event
 from webapp.provider.types import PayoutService
@@ -133,8 +133,10 @@ def record_links(payout: Payout, user: User, *, saved_detail: str | None,
         book.link_payout(payout, int(saved_detail))
     if not (copy_of and copy_of.isdigit() and copy_kind in ("again", "fix")):
         return
-    original = visible_payout_or_404(user, int(copy_of))
-    if original.id == payout.id or db.session.get(PayoutCopy, payout.id) is not None:
+    # The payout is stored by now: a forged or stale link is ignored, never an error page.
+    original = db.session.scalar(visible_payouts(user).where(Payout.id == int(copy_of)))
+    if original is None or original.id == payout.id or db.session.get(
+            PayoutCopy, payout.id) is not None:
         return
     if copy_kind == "fix" and original.status_enum not in FIXABLE:
         return

@@ -32,6 +32,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(batches_bp)
 
+    from webapp.recipients.routes import bp as recipients_bp
+
+    app.register_blueprint(recipients_bp)
+
     from webapp.callbacks.routes import bp as callbacks_bp
     from webapp.payouts.cli import payouts_cli
 

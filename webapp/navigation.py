@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.lazy_text import lazy_gettext as _l
-from webapp.models import Role
+from webapp.models import Role, User
+
+log = logging.getLogger(__name__)
 
 ALL = (Role.OPERATOR, Role.MANAGER, Role.ADMIN, Role.AUDITOR)
 
@@ -18,6 +23,7 @@ NAV = (
     ("main.dashboard", _l("Dashboard"), ALL),
     ("new_payout.new", _l("New payout"), (Role.OPERATOR, Role.MANAGER)),
     ("payouts.index", _l("Payouts"), ALL),
+    ("recipients.index", _l("Recipients"), ALL),
     ("approvals.queue", _l("Approvals"), (Role.MANAGER,)),
     ("batches.new", _l("Batches"), (Role.OPERATOR, Role.MANAGER)),
     ("payouts.attention", _l("Needs attention"), (Role.ADMIN, Role.MANAGER, Role.AUDITOR)),
@@ -33,17 +39,65 @@ class NavItem:
     url: str
     label: str
     active: bool
+    # The id of the empty slot a number fills ("3 to fix") when a feature counts something
+    # for this entry; the numbers arrive in a request of their own (`nav_counts`), so a page
+    # costs no extra query.
+    count_slot: str | None = None
+
+
+@dataclass(frozen=True)
+class NavCountValue:
+    slot: str
+    count: int
+    label: str
+
+
+# A count: (the user → a number, or None when it does not apply to them; what it counts).
+NavCount = tuple[Callable[[User], int | None], Callable[[], str]]
+
+
+def register_count(app: Flask, endpoint: str, count: NavCount) -> None:
+    """A feature puts a number beside its entry (the feature computes it; this module only
+    shows it), so the header never imports a feature."""
+    app.extensions.setdefault("nav_counts", {})[endpoint] = count
+
+
+def _slot(endpoint: str) -> str:
+    return "nav-count-" + endpoint.replace(".", "-").replace("_", "-")
+
+
+def _visible_entries() -> list[tuple[str, str]]:
+    endpoints = current_app.view_functions
+    return [(endpoint, str(label)) for endpoint, label, roles in NAV
+            if endpoint in endpoints and current_user.has_role(*roles)]
 
 
 def nav_items() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
-    endpoints = current_app.view_functions
-    items = []
-    for endpoint, label, roles in NAV:
-        if endpoint in endpoints and current_user.has_role(*roles):
-            items.append(NavItem(url_for(endpoint), str(label), request.endpoint == endpoint))
-    return items
+    counted = current_app.extensions.get("nav_counts", {})
+    return [NavItem(url_for(endpoint), label, request.endpoint == endpoint,
+                    _slot(endpoint) if endpoint in counted else None)
+            for endpoint, label in _visible_entries()]
+
+
+def nav_counts() -> list[NavCountValue]:
+    """The numbers for the entries this user sees (zero and not-applicable ones left out)."""
+    counted: dict[str, NavCount] = current_app.extensions.get("nav_counts", {})
+    user = current_user._get_current_object()
+    values = []
+    for endpoint, _label in _visible_entries():
+        if endpoint not in counted:
+            continue
+        count, what = counted[endpoint]
+        try:
+            number = count(user)
+        except SQLAlchemyError:
+            log.warning("Navigation count for %s failed", endpoint, exc_info=True)
+            continue
+        if number:
+            values.append(NavCountValue(_slot(endpoint), number, what()))
+    return values
 
 
 def init_app(app: Flask) -> None:

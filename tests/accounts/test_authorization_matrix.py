@@ -121,6 +121,15 @@ EXPECTED: dict[str, Expected] = {
     "batches.retry": only("operator", "manager"),
     "batches.approve": only("manager"),
     "batches.reject": only("manager"),
+    "main.nav_counts": only(*EVERYONE),
+    "recipients.index": only(*EVERYONE),
+    "recipients.detail": only(*EVERYONE),
+    "recipients.new": only("operator", "manager"),
+    "recipients.edit": only("operator", "manager"),
+    "recipients.archive": only("operator", "manager"),
+    "recipients.remove_detail": only("operator", "manager"),
+    "recipients.add_details": only("operator", "manager"),
+    "recipients.from_payout": only("operator", "manager"),
     "callbacks.paymega": signed_only(),
     "observability.healthz": public(),  # probes: no session, reveal nothing
     "observability.readyz": public(),
@@ -183,6 +192,30 @@ def _setup_token(users: dict[str, User]) -> str:
     return token
 
 
+def _recipient(users: dict[str, User]) -> int:
+    """A saved recipient with one payment detail (shared by `detail_id`)."""
+    from webapp.models import Recipient, RecipientDetail
+
+    found = db.session.scalar(db.select(Recipient).filter_by(reference="matrix-r"))
+    if found is not None:
+        return found.id
+    recipient = Recipient(name="Matrix", reference="matrix-r", created_by_id=users["operator"].id)
+    recipient.details.append(RecipientDetail(
+        service_code="matrix", currency="EUR", fields_masked={}, fields_encrypted="",
+        service_snapshot={"code": "matrix", "currency": "EUR", "fields": []}))
+    db.session.add(recipient)
+    db.session.commit()
+    return recipient.id
+
+
+def _recipient_detail(users: dict[str, User]) -> int:
+    from webapp.models import Recipient
+
+    recipient = db.session.get(Recipient, _recipient(users))
+    assert recipient is not None
+    return recipient.details[0].id
+
+
 # URL parameter name -> factory returning its value (given the role users, by role name).
 PARAM_FACTORIES: dict[str, Callable[[dict[str, User]], object]] = {
     "change_id": _pending_change,
@@ -191,6 +224,8 @@ PARAM_FACTORIES: dict[str, Callable[[dict[str, User]], object]] = {
     "batch_id": _batch,
     "token": _setup_token,
     "currency": lambda users: "EUR",
+    "recipient_id": _recipient,
+    "detail_id": _recipient_detail,
 }
 
 

@@ -51,7 +51,7 @@ def test_template_headers_in_the_operators_language(login_as, sandbox):
     assert [h.rsplit("(", 1)[1].rstrip(")") for h in header] == [
         "account", "test_details_success_rate", "test_details_payout_status",
         "test_details_payout_resolution", "amount", "customer_reference_id", "customer_name",
-        "customer_email", "customer_phone", "description"]
+        "customer_email", "customer_phone", "description", "saved_recipient"]
     xlsx = client.get(f"/batches/template.xlsx?{QUERY}")
     sheet = load_workbook(io.BytesIO(xlsx.get_data()), read_only=True).worksheets[0]
     assert [c.value for c in next(sheet.iter_rows())] == header

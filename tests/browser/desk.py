@@ -73,7 +73,8 @@ def build_desk(make_user: Callable[..., User], make_payout: Callable[..., Any]) 
 
 PUBLIC_PAGES = {"login": "/login"}
 NOT_PAGES = {"static", "observability.metrics", "observability.healthz", "observability.readyz",
-             "auth.login", "auth.login_verify"}
+             "auth.login", "auth.login_verify",
+             "main.nav_counts"}  # the header's numbers: a fragment each page loads
 
 
 def every_page(app: Flask, desk: Desk, role: Role) -> dict[str, str]:

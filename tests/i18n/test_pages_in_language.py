@@ -22,7 +22,8 @@ ALLOWED = {"Payouts desk", "CSV", "Excel", "TOTP", "IBAN", "BIC", "SWIFT"}
 SKIP_ENDPOINTS = {"static", "observability.healthz", "observability.readyz",
                   "observability.metrics", "payouts.export_csv", "payouts.export_xlsx",
                   "batches.template_csv", "batches.template_xlsx", "batches.errors_csv",
-                  "batches.failed_csv", "auth.logout"}
+                  "batches.failed_csv", "auth.logout",
+                  "main.nav_counts"}  # a fragment (no <html>); the pseudo crawl reads it
 ROLES = {"operator": Role.OPERATOR, "manager": Role.MANAGER, "admin": Role.ADMIN,
          "auditor": Role.AUDITOR}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")

@@ -211,16 +211,26 @@ def world(pseudo_app: Flask, make_user: Callable[..., User],
     setup_token = issue(newcomer, "create_user", admin)  # the page a newcomer's link opens
     db.session.commit()
     users = list(db.session.scalars(db.select(User.id)))
+    recipient, detail = _saved_recipient(olga, payouts[0])
     return World(
         ids={"payout_id": [p.id for p in payouts] + [rejected.id], "batch_id": batch_ids,
              "user_id": users, "change_id": [change.id] if change else [],
-             "token": [setup_token], "currency": ["USD"]},
+             "token": [setup_token], "currency": ["USD"], "recipient_id": [recipient],
+             "detail_id": [detail]},
         users={"operator": "olga", "manager": "max", "admin": "ada", "auditor": "aud"},
         data_words=_provider_words() | _words_of(
             ["olga", "tess", "max", "ada", "bob", "aud", "Rita", "Novak", "Wrong", "account",
              "pay.csv", "Person", "fee", "abc",
              "Werkzeug"]),  # the test client's User-Agent, on the sessions pages
     )
+
+
+def _saved_recipient(operator: User, paid: Payout) -> tuple[int, int]:
+    """A saved recipient (saved from a payout, so their history has it)."""
+    from webapp.recipients.services import save_from_payout
+
+    recipient = save_from_payout(db.session.get(Payout, paid.id), operator)
+    return recipient.id, recipient.details[0].id
 
 
 def _every_event_and_audit_action(payout: Payout, operator: User, manager: User) -> None:

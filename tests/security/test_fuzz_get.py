@@ -24,13 +24,14 @@ from webapp.auth.setup_links import issue
 from webapp.batches.services import create_batch, read_file
 from webapp.extensions import db
 from webapp.models import Role, User
+from webapp.recipients.services import save_from_payout
 
 ROLES = [*ROLE_USERS, None]
 EXAMPLES_PER_ROUTE = int(__import__("os").environ.get("FUZZ_GET_EXAMPLES", "40"))
 # Every query parameter a GET view or its filter form reads (checked below against the code).
 PARAMS = ["page", "after", "creator", "currency", "service", "status", "q", "created_from",
           "created_to", "amount_min", "amount_max", "action", "user", "state", "amount",
-          "next", "format", "sort"]
+          "next", "format", "sort", "full", "saved", "again", "fix"]
 BIG_INTS = [str(2**31), str(2**63), str(2**64 + 1), "-" + str(2**63 + 1), "9" * 400, "0",
             "-1", "1e400000", "0x7fffffff", " 1", "1_000"]
 # Whitespace to str.strip but not to a regex; NUL, which PostgreSQL refuses in text.
@@ -74,8 +75,10 @@ def test_hostile_query_strings_never_5xx(endpoint: str, rule: str, arguments: tu
     report = read_file("pay.csv", csv_bytes([["1001", "10.00", "Ann", "x"]], HEADER), chosen,
                        "USD", "en")
     batch = create_batch(desk.users[Role.OPERATOR], chosen, "USD", "pay.csv", report, "en")
+    recipient = save_from_payout(desk.waiting, desk.users[Role.OPERATOR])
     ids = {"payout_id": desk.waiting.id, "batch_id": batch.id,
-           "user_id": desk.users[Role.OPERATOR].id, "filename": "x"}
+           "user_id": desk.users[Role.OPERATOR].id, "filename": "x",
+           "recipient_id": recipient.id}
     if "token" in arguments:  # a live set-up link, so its page is the real form, not "expired"
         ids["token"] = issue(make_user("newcomer", Role.OPERATOR), "create_user",
                              desk.users[Role.ADMIN])

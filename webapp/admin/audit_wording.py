@@ -62,6 +62,14 @@ SENTENCES = {
     "batch.rejected": _l("%(actor)s rejected batch #%(id)s: %(reason)s"),
     "batch.retried": _l("%(actor)s sent %(rows)s failed rows of batch #%(id)s again."),
     "batch.finished": _l("Batch #%(id)s finished: %(status)s."),
+    "recipient.created": _l("%(actor)s saved recipient #%(id)s."),
+    "recipient.updated": _l("%(actor)s changed recipient #%(id)s."),
+    "recipient.detail_added": _l("%(actor)s added payment details to recipient #%(id)s."),
+    "recipient.detail_removed": _l("%(actor)s removed payment details of recipient #%(id)s."),
+    "recipient.archived": _l("%(actor)s archived recipient #%(id)s."),
+    "recipient.restored": _l("%(actor)s restored recipient #%(id)s."),
+    "recipient.details_viewed": _l(
+        "%(actor)s opened the full payment details of recipient #%(id)s."),
     "demo_second_factor_enrolled": _l(
         "The demo set-up switched on two-factor sign-in for %(actor)s."),
     "demo_data_seeded": _l("The demo set-up filled the desk with %(count)s demo payouts."),
@@ -87,6 +95,13 @@ ACTION_LABELS.update({
     "payout.submission_token_refused": _l("Payout form refused"),
     "batch.approval_refused": _l("Batch approval refused"),
     "batch.rejection_refused": _l("Batch rejection refused"),
+    "recipient.created": _l("Recipient saved"),
+    "recipient.updated": _l("Recipient changed"),
+    "recipient.detail_added": _l("Recipient: payment details added"),
+    "recipient.detail_removed": _l("Recipient: payment details removed"),
+    "recipient.archived": _l("Recipient archived"),
+    "recipient.restored": _l("Recipient restored"),
+    "recipient.details_viewed": _l("Recipient: full payment details opened"),
     "demo_second_factor_enrolled": _l("Demo: two-factor sign-in set up"),
     "demo_data_seeded": _l("Demo: desk filled"),
 })

@@ -6,7 +6,7 @@ every rule is tested as a table. The rules, in the order they are checked:
 
 - the approver holds the manager role, and not together with admin;
 - nobody who controls the item approves it: its creator, whoever resent it, whoever uploaded
-  or retried the batch;
+  or retried the batch, and for a copy ("pay again", "fix and resend") the original's creator;
 - the relationship rule: within 30 days the approver did not create, reset (password or second
   factor), re-role or enable the account of any of those people, and no admin did so to both
   their account and the approver's;
@@ -41,6 +41,7 @@ class Author(enum.StrEnum):
     CREATOR = "creator"  # created the payout, uploaded the batch
     RESENDER = "resender"  # pressed "send again" on a refused payout
     RETRIER = "retrier"  # pressed "retry" on a batch's failed rows
+    ORIGINATOR = "originator"  # created the payout this one copies ("pay again", "fix")
 
 
 class Refusal(enum.Enum):
@@ -49,6 +50,7 @@ class Refusal(enum.Enum):
     OWN = "own"
     RESENT_BY_YOU = "resent_by_you"
     RETRIED_BY_YOU = "retried_by_you"
+    COPY_OF_YOURS = "copy_of_yours"
     RELATED = "related"
     NOT_WAITING = "not_waiting"
     NOT_READY = "not_ready"
@@ -77,6 +79,8 @@ MESSAGES: dict[Refusal, object] = {
     Refusal.RESENT_BY_YOU: _l("You sent this payout again, so you cannot approve or reject it."),
     Refusal.RETRIED_BY_YOU: _l("You asked to retry these rows, so another manager must "
                                "approve the retry."),
+    Refusal.COPY_OF_YOURS: _l("This payout copies one you created, with the details you "
+                              "entered, so another manager must decide it."),
     Refusal.RELATED: _l("In the last 30 days you, or an admin who also administered your "
                         "account, created, reset or changed the roles of the account that "
                         "prepared this. Another manager must decide it."),
@@ -167,7 +171,7 @@ def related(approver_id: int, author_ids: Iterable[int], author_events: Mapping[
 
 
 OWN_REFUSAL = {Author.CREATOR: Refusal.OWN, Author.RESENDER: Refusal.RESENT_BY_YOU,
-               Author.RETRIER: Refusal.RETRIED_BY_YOU}
+               Author.RETRIER: Refusal.RETRIED_BY_YOU, Author.ORIGINATOR: Refusal.COPY_OF_YOURS}
 
 
 def _person_check(case: Case) -> Refusal | None:

@@ -16,7 +16,7 @@ from webapp.approvals.fingerprint import matches
 from webapp.approvals.policy import Author, Refusal, Refused, Subject, decide, decide_reject
 from webapp.audit import record
 from webapp.extensions import db
-from webapp.models import Payout, PayoutApproval, PayoutStatus, User
+from webapp.models import Payout, PayoutApproval, PayoutCopy, PayoutStatus, User
 from webapp.models.base import utcnow
 from webapp.payout_core.failures import Failure
 from webapp.payout_core.recovery import send_and_follow_up
@@ -45,7 +45,9 @@ def item_of(payout: Payout) -> Item:
         PayoutApproval.payout_version == payout.version))
     return Item(
         subject=Subject.PAYOUT,
-        authors={Author.CREATOR: payout.created_by_id, Author.RESENDER: payout.resent_by_id},
+        authors={Author.CREATOR: payout.created_by_id, Author.RESENDER: payout.resent_by_id,
+                 Author.ORIGINATOR: db.session.scalar(select(PayoutCopy.original_creator_id)
+                                                      .where(PayoutCopy.copy_id == payout.id))},
         amount=payout.amount, currency=payout.currency,
         waiting=payout.status_enum == S.AWAITING_APPROVAL,
         ready=payout.provider_invoice_id is not None, approved_by=frozenset(approved))

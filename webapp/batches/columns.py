@@ -21,7 +21,10 @@ OWN_COLUMNS = {
     "customer_email": ("customer_email", _l("Recipient email")),
     "customer_phone": ("customer_phone", _l("Recipient phone")),
     "description": ("description", _l("Description")),
+    # A saved recipient's reference: their saved details fill the row (saved_recipients.py).
+    "saved_recipient": ("saved_recipient", _l("Saved recipient")),
 }
+SAVED_RECIPIENT = "saved_recipient"
 FIELD_COLUMN_PREFIX = "field."  # only for a provider key that clashes with one of ours
 _KEY_IN_HEADER = re.compile(r"\(([^()]{1,128})\)\s*$")
 

@@ -10,11 +10,18 @@ from flask import current_app
 from sqlalchemy import Select, delete, func, insert, select, update
 
 from webapp.audit import record
-from webapp.batches.columns import Column, columns_for, rows_for_columns
+from webapp.batches.columns import (
+    SAVED_RECIPIENT,
+    Column,
+    columns_for,
+    match_headers,
+    rows_for_columns,
+)
 from webapp.batches.duplicates import mark_recent_duplicates
 from webapp.batches.parsing import MAX_FILE_BYTES, MAX_ROWS, FileRejected, parse_upload
+from webapp.batches.saved_recipients import fill_saved_recipients
 from webapp.batches.status import move_batch
-from webapp.batches.validation import RowResult, ValidationReport, validate_rows
+from webapp.batches.validation import RowResult, ValidationReport, in_language, validate_rows
 from webapp.extensions import db
 from webapp.lazy_text import lazy_gettext as _l
 from webapp.models import Batch, BatchRow, BatchStatus, RowState, User
@@ -55,11 +62,17 @@ def read_file(file_name: str, data: bytes, service: PayoutService, currency: str
                           max_bytes=int(config.get("BATCH_MAX_FILE_BYTES", MAX_FILE_BYTES)))
     columns = columns_for(service, language)
     numbers, rows, missing, _unknown = rows_for_columns(parsed.headers, parsed.rows, columns)
+    if any(c.key == SAVED_RECIPIENT for c in match_headers(parsed.headers, columns)[0].values()):
+        missing = [c for c in missing if c.provider_key is None]  # the book may fill them
+    unknown_saved = fill_saved_recipients(rows, columns, service, currency)
     if missing:
         raise FileRejected(_l("Required columns are missing: %(columns)s. Download the "
                               "template for this service.",
                               columns=", ".join(c.header for c in missing)))
     report = validate_rows(service, rows, language, currency=currency, row_numbers=numbers)
+    with in_language(language):
+        for index, reference in unknown_saved.items():
+            report.rows[index].add_coded("saved_recipient_unknown", reference=reference)
     mark_recent_duplicates(report.rows, service.code, currency, exclude_batch_id)
     return report
 

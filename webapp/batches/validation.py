@@ -26,6 +26,8 @@ CODED_MESSAGES = {
     "duplicate": _l("Same recipient and amount as row %(row)s."),
     "duplicate_payout": _l("Same recipient and amount as payout %(id)s of %(date)s."),
     "duplicate_batch_row": _l("Same recipient and amount as row %(row)s of batch %(batch)s."),
+    "saved_recipient_unknown": _l("No saved recipient %(reference)s with details for this "
+                                  "service and currency."),
 }
 
 

@@ -11,12 +11,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import and_, case, exists, func, select
 
 from webapp.extensions import db
-from webapp.models import Payout, PayoutApproval, PayoutStatus, User
-from webapp.models.status import TO_FIX
+from webapp.models import Payout, PayoutApproval, PayoutCopy, PayoutStatus, User
+from webapp.models.status import ENDED_UNPAID, TO_FIX
 from webapp.payout_core.scope import visible_payouts
 from webapp.payouts.list_filters import day_start_utc
 from webapp.payouts.listing import CurrencyTotal, currency_totals, list_options
@@ -72,16 +73,49 @@ def awaiting_my_approval(user: User) -> list[CurrencyTotal]:
     ))
 
 
+# The operator's to-do: failures and unclear states, and rejections (a rejected payout needs
+# its creator again: fix and resend). One that was fixed and resent leaves the list.
+MY_TO_FIX: tuple[PayoutStatus, ...] = (*TO_FIX, S.REJECTED)
+FIXABLE_SHOWN = 10
+
+
+def _not_fixed_yet() -> Any:
+    return ~exists().where(PayoutCopy.original_id == Payout.id, PayoutCopy.kind == "fix")
+
+
 def my_payouts_to_fix(user: User) -> dict[str, int]:
     """Count per status of the user's own payouts that need them again."""
     rows = db.session.execute(
         visible_payouts(user)
-        .where(Payout.created_by_id == user.id, Payout.status.in_([s.value for s in TO_FIX]))
+        .where(Payout.created_by_id == user.id, Payout.status.in_([s.value for s in MY_TO_FIX]),
+               _not_fixed_yet())
         .with_only_columns(Payout.status, func.count(Payout.id))
         .group_by(Payout.status)
     )
     found = {status: count for status, count in rows}
-    return {s.value: found[s.value] for s in TO_FIX if s.value in found}
+    return {s.value: found[s.value] for s in MY_TO_FIX if s.value in found}
+
+
+def payouts_i_can_fix(user: User) -> list[Payout]:
+    """The user's rejected and failed payouts not fixed yet, newest first (with their reason:
+    the rejection reason, the provider's resolution or the stored failure)."""
+    return list(db.session.scalars(
+        visible_payouts(user)
+        .where(Payout.created_by_id == user.id,
+               Payout.status.in_([s.value for s in ENDED_UNPAID]), _not_fixed_yet())
+        .order_by(Payout.updated_at.desc(), Payout.id.desc())
+        .limit(FIXABLE_SHOWN)
+    ))
+
+
+def to_fix_count(user: User) -> int:
+    """The navigation's "to fix" number."""
+    return sum(my_payouts_to_fix(user).values())
+
+
+def to_approve_count(user: User) -> int:
+    """The navigation's "waiting for me" number."""
+    return sum(t.count for t in awaiting_my_approval(user))
 
 
 def period_totals(user: User, periods: Periods) -> tuple[list[StatusTotal], list[StatusTotal]]:

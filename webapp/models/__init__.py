@@ -14,6 +14,7 @@ from webapp.models.batch import (
 )
 from webapp.models.callback import CallbackLog
 from webapp.models.payout import Payout, PayoutEvent
+from webapp.models.recipient import PayoutCopy, Recipient, RecipientDetail, RecipientPayout
 from webapp.models.security import (
     AccountChange,
     BackupCode,
@@ -51,9 +52,13 @@ __all__ = [
     "IllegalTransition",
     "Payout",
     "PayoutApproval",
+    "PayoutCopy",
     "PayoutEvent",
     "PayoutStatus",
     "PendingChange",
+    "Recipient",
+    "RecipientDetail",
+    "RecipientPayout",
     "Role",
     "RowState",
     "SetupLink",

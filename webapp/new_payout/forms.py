@@ -116,6 +116,11 @@ class PayoutFormBase(FlaskForm):
     duplicate_reason = StringField(_l("Why it is not a duplicate"), filters=[strip],
                                    validators=[Optional(), TextLength(500)],
                                    render_kw={"autocomplete": "off"})
+    # Where the values came from (webapp/new_payout/prefill.py): a saved recipient's detail, or
+    # the payout this one copies ("again" or "fix"). Re-checked when the payout is created.
+    saved_detail = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,12}$")])
+    copy_of = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,12}$")])
+    copy_kind = HiddenField(validators=[Optional(), Regexp(r"^(again|fix)$")])
 
     def validate_service(self, field: Field) -> None:
         if field.data != self.payout_service.code:

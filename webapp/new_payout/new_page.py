@@ -12,6 +12,7 @@ from flask_babel import get_locale
 
 from webapp.models import Payout
 from webapp.new_payout.forms import PayoutFormBase, StartForm
+from webapp.new_payout.prefill import Prefill
 from webapp.new_payout.service_list import ServiceList, build_service_list, rate_text
 from webapp.payout_core.money import canonical_text
 from webapp.payout_core.prerequest import (
@@ -47,6 +48,9 @@ class NewPayoutPage:
     duplicates: list[Payout] = field(default_factory=list)
     retry_values: list[tuple[str, str]] | None = None  # a post to repeat after a failure
     retry_dropped: bool = False  # card numbers or codes left out of `retry_values`
+    prefill: Prefill | None = None  # values from a saved recipient or a payout being copied
+    # duplicate payout id → the saved recipient it paid (the warning links their history)
+    duplicate_recipients: dict[int, int] = field(default_factory=dict)
 
     @property
     def amount_text(self) -> str:

@@ -30,13 +30,16 @@ from webapp.form_tokens import belongs_to
 from webapp.form_tokens import issue as issue_token
 from webapp.htmx import is_partial_request, redirect_to, render_page
 from webapp.models import Payout, Role
-from webapp.new_payout.forms import PayoutFormBase, StartForm, build_payout_form
+from webapp.new_payout.forms import FIELD_PREFIX, PayoutFormBase, StartForm, build_payout_form
 from webapp.new_payout.new_page import NewPayoutPage, choose, language, lookup
+from webapp.new_payout.prefill import from_args as prefill_from
+from webapp.new_payout.prefill import record_links
 from webapp.new_payout.scrub import no_store, scrub_form, scrub_pairs
 from webapp.payout_core.account_services import payout_currencies
 from webapp.payout_core.create import PayoutDraft, payout_for_submission, submit_payout
 from webapp.payout_core.duplicates import possible_duplicates
 from webapp.payout_core.money import AmountError, parse_amount
+from webapp.recipients.book import recipients_of
 
 bp = Blueprint("new_payout", __name__, url_prefix="/payouts")
 
@@ -55,29 +58,43 @@ class SubmitTargetForm(StartForm):
 
 
 def _new_form(page: NewPayoutPage) -> PayoutFormBase:
+    """The chosen service's empty form, or filled from `page.prefill` (drift noted there)."""
     assert page.chosen is not None
     form_class = build_payout_form(page.chosen.service, language())
-    return form_class(formdata=None, data={
+    data = {} if page.prefill is None else page.prefill.form_data(page.chosen.service,
+                                                                   FIELD_PREFIX)
+    form = form_class(formdata=None, data={
+        **data,
         "currency": page.start.currency.data, "amount": page.start.amount.data,
         "service": page.chosen.service.code, "submission_token": issue_token(current_user.id),
     })
+    if page.prefill is not None:
+        scrub_form(form)  # a saved card number or code is typed again, never put in a page
+    return form
 
 
 @bp.route("/new", methods=["GET"])
 @roles_required(Role.OPERATOR, Role.MANAGER)
-def new() -> str:
-    """Step 1 and 2: the list of services for ?currency&amount, and ?service's empty form."""
-    start = StartForm(formdata=request.args or None)
+def new() -> str | Response:
+    """Step 1 and 2: the list of services for ?currency&amount, and ?service's empty form;
+    with ?saved, ?again or ?fix the form comes filled in (see prefill.py)."""
+    prefill = prefill_from(request.args, current_user._get_current_object())
+    args = request.args if prefill is None else prefill.start_args(request.args)
+    start = StartForm(formdata=args or None)
     start.currency.choices = payout_currencies()
-    page = NewPayoutPage(start=start, query=request.args.get("q", ""))
-    page.searched = bool(request.args)
+    page = NewPayoutPage(start=start, query=request.args.get("q", ""), prefill=prefill)
+    page.searched = bool(args)
     if page.searched and start.validate():
         page.amount = start.amount_value()
         answer = lookup(page, page.amount)
         if answer is not None:
             choose(page, answer, start.service.data)
+            if prefill is not None and page.chosen is None:
+                prefill.service_gone = True
             if page.chosen is not None and page.chosen.selectable:
                 page.form = _new_form(page)
+    if prefill is not None:  # saved values (cards too) are on this page: never cached
+        return no_store(make_response(_render(page)))
     return _render(page)
 
 
@@ -151,6 +168,7 @@ def create() -> str | Response:
         return _render_submit(page)
     page.duplicates = possible_duplicates(form.payout_service.code, form.currency.data,
                                           form.amount_value(), form.recipient_values())
+    page.duplicate_recipients = recipients_of([p.id for p in page.duplicates])
     if action == "create" and not _duplicate_confirmed(page, form):
         page.review = True
         return _render_submit(page)
@@ -194,8 +212,14 @@ def _duplicate_confirmed(page: NewPayoutPage, form: PayoutFormBase) -> bool:
 def _create(page: NewPayoutPage, form: PayoutFormBase, draft: PayoutDraft) -> str | Response:
     outcome = submit_payout(draft, creator=current_user._get_current_object())
     if outcome.payout is not None and not outcome.duplicate:
+        source = {"copy_of": form.copy_of.data, "copy_kind": form.copy_kind.data,
+                  "saved_detail": form.saved_detail.data}
         record("payout.created", target=f"payout:{outcome.payout.id}", details={
-            "amount": str(outcome.payout.amount), "currency": outcome.payout.currency})
+            "amount": str(outcome.payout.amount), "currency": outcome.payout.currency,
+            **{key: value for key, value in source.items() if value}})
+        record_links(outcome.payout, current_user._get_current_object(),
+                     saved_detail=form.saved_detail.data, copy_of=form.copy_of.data,
+                     copy_kind=form.copy_kind.data)
         db.session.commit()
     if outcome.payout is not None and not outcome.field_errors:
         return redirect_to(url_for("payouts.detail", payout_id=outcome.payout.id))

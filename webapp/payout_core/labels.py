@@ -3,8 +3,11 @@ statuses and its resolution codes."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from webapp.extensions import db
 from webapp.lazy_text import lazy_gettext as _l
-from webapp.models import PayoutEvent, PayoutStatus
+from webapp.models import PayoutEvent, PayoutStatus, User
 from webapp.payout_core import failures
 
 S = PayoutStatus
@@ -129,6 +132,10 @@ EVENT_LABELS = {
     "final_status_kept": _l("The provider reported a change after the final status; kept"),
     "resubmitted": _l("Sent again as a new payout"),
     "resubmission_of": _l("New attempt of an earlier payout"),
+    "copy_again_of": _l("Paid again: a copy of an earlier payout"),
+    "copy_fix_of": _l("Fixed and resent: a corrected copy of an earlier payout"),
+    "copied_again": _l("Paid again as a new payout"),
+    "copied_fix": _l("Fixed and resent as a new payout"),
 }
 
 
@@ -197,6 +204,27 @@ def event_details(event: PayoutEvent) -> list[str]:
         lines.append(str(_l("Batch #%(batch)s", batch=details["batch_id"])))
     if details.get("payout_id"):
         lines.append(str(_l("Payout #%(payout)s", payout=details["payout_id"])))
+    lines += _lineage(details)
+    return lines
+
+
+def _username(user_id: object) -> str:
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    return user.username if user is not None else f"#{user_id}"
+
+
+def _lineage(details: dict[str, Any]) -> list[str]:
+    """Who created and decided the original of a copy (stored as ids, named when shown)."""
+    lines = []
+    if details.get("original_creator_id"):
+        lines.append(str(_l("The original was created by %(name)s, who cannot approve this copy.",
+                            name=_username(details["original_creator_id"]))))
+    if details.get("original_approver_ids"):
+        lines.append(str(_l("The original was approved by %(names)s.", names=", ".join(
+            _username(i) for i in details["original_approver_ids"]))))
+    if details.get("original_rejected_by_id"):
+        lines.append(str(_l("The original was rejected by %(name)s.",
+                            name=_username(details["original_rejected_by_id"]))))
     return lines
 
 

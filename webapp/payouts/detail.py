@@ -9,7 +9,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from webapp.approvals.fingerprint import fingerprint_of
-from webapp.models import Payout, PayoutStatus, Role
+from webapp.extensions import db
+from webapp.models import Payout, PayoutCopy, PayoutStatus, Role
 from webapp.provider.types import PayoutService
 
 POLL_SECONDS = 3
@@ -41,6 +42,8 @@ def can_decide(payout: Payout) -> bool:
     return (
         current_user.has_role(Role.MANAGER)
         and current_user.id not in (payout.created_by_id, payout.resent_by_id)
+        and current_user.id != db.session.scalar(
+            db.select(PayoutCopy.original_creator_id).where(PayoutCopy.copy_id == payout.id))
         and payout.status_enum == PayoutStatus.AWAITING_APPROVAL
     )
 

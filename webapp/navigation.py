@@ -24,6 +24,7 @@ NAV = (
     ("admin.users", _l("Users"), (Role.ADMIN,)),
     ("admin.pending", _l("Pending changes"), (Role.ADMIN,)),
     ("admin.audit", _l("Audit log"), (Role.ADMIN, Role.AUDITOR)),
+    ("notifications.inbox", _l("Inbox"), ALL),
     ("auth.profile", _l("Profile"), ALL),
 )
 
@@ -46,5 +47,19 @@ def nav_items() -> list[NavItem]:
     return items
 
 
+def inbox_unread() -> int | None:
+    """Unread notifications for the header's inbox badge; None where there is no inbox."""
+    if not current_user.is_authenticated or "notifications.count" not in current_app.view_functions:
+        return None
+    from sqlalchemy import func, select
+
+    from webapp.extensions import db
+    from webapp.models import Notification
+
+    return int(db.session.scalar(select(func.count()).where(
+        Notification.user_id == current_user.id, Notification.read_at.is_(None))) or 0)
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(nav_items=nav_items, current_locale=lambda: str(get_locale()))
+    app.jinja_env.globals.update(nav_items=nav_items, current_locale=lambda: str(get_locale()),
+                                 inbox_unread=inbox_unread)

@@ -13,6 +13,12 @@ from webapp.models.batch import (
     check_batch_transition,
 )
 from webapp.models.callback import CallbackLog
+from webapp.models.notification import (
+    EmailAddress,
+    Notification,
+    NotificationPreference,
+    NotificationSource,
+)
 from webapp.models.payout import Payout, PayoutEvent
 from webapp.models.security import (
     AccountChange,
@@ -47,8 +53,12 @@ __all__ = [
     "CallbackLog",
     "ChangeKind",
     "ChangeStatus",
+    "EmailAddress",
     "IllegalBatchTransition",
     "IllegalTransition",
+    "Notification",
+    "NotificationPreference",
+    "NotificationSource",
     "Payout",
     "PayoutApproval",
     "PayoutEvent",

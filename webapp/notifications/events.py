@@ -79,10 +79,10 @@ def wording(event: str, params: Mapping[str, Any] | None) -> Wording:
                        [what, _("The provider's answer: %(code)s", code=p.get("code") or "—")],
                        _("Open the payout"))
     if event == Event.PAYOUT_FINAL:
-        status = (_("partially processed") if p.get("status") == "partially_processed"
-                  else _("processed"))
-        return Wording(_("Payout #%(id)s is %(status)s", id=ref, status=status),
-                       [what], _("Open the payout"))
+        subject = (_("Payout #%(id)s was partially paid", id=ref)
+                   if p.get("status") == "partially_processed"
+                   else _("Payout #%(id)s was paid", id=ref))
+        return Wording(subject, [what], _("Open the payout"))
     if event == Event.PAYOUT_STUCK:
         return Wording(_("Payout #%(id)s: outcome unknown for %(minutes)s minutes", id=ref,
                          minutes=p.get("minutes", "")),

@@ -79,8 +79,8 @@ def compose(sender: str, recipient: str, subject: str, text: str, html: str,
     message["Subject"] = subject
     message["Message-ID"] = message_id
     message["Date"] = formatdate(usegmt=True)
-    message["Content-Language"] = language
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    message["Content-Language"] = language  # after set_content, which drops Content-* headers
     return message

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from webapp.lazy_text import lazy_gettext as _l
@@ -12,9 +12,9 @@ from webapp.notifications import addresses
 from webapp.notifications.events import EVENT_NAMES, Event
 from webapp.notifications.preferences import DIGESTIBLE, Preference
 
-DIGEST_CHOICES = [(Digest.IMMEDIATE.value, _l("At once")),
-                  (Digest.HOURLY.value, _l("Hourly digest")),
-                  (Digest.DAILY.value, _l("Daily digest"))]
+DIGEST_CHOICES = [SelectChoice(Digest.IMMEDIATE.value, _l("At once")),
+                  SelectChoice(Digest.HOURLY.value, _l("Hourly digest")),
+                  SelectChoice(Digest.DAILY.value, _l("Daily digest"))]
 
 
 def _looks_like_address(_form: FlaskForm, field: StringField) -> None:

@@ -211,10 +211,15 @@ def world(pseudo_app: Flask, make_user: Callable[..., User],
     setup_token = issue(newcomer, "create_user", admin)  # the page a newcomer's link opens
     db.session.commit()
     users = list(db.session.scalars(db.select(User.id)))
+    from webapp.models import Notification
+    from webapp.notifications import jobs as notification_jobs
+
+    notification_jobs.run_once()  # every role's inbox holds what the events above caused
+    notifications = list(db.session.scalars(db.select(Notification.id)))
     return World(
         ids={"payout_id": [p.id for p in payouts] + [rejected.id], "batch_id": batch_ids,
              "user_id": users, "change_id": [change.id] if change else [],
-             "token": [setup_token], "currency": ["USD"]},
+             "token": [setup_token], "currency": ["USD"], "notification_id": notifications},
         users={"operator": "olga", "manager": "max", "admin": "ada", "auditor": "aud"},
         data_words=_provider_words() | _words_of(
             ["olga", "tess", "max", "ada", "bob", "aud", "Rita", "Novak", "Wrong", "account",

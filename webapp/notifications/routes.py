@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -10,7 +19,7 @@ from werkzeug.wrappers import Response
 from webapp.audit import record
 from webapp.auth.access import ANY_ROLE, roles_required
 from webapp.extensions import db
-from webapp.htmx import redirect_to, render_page
+from webapp.htmx import is_partial_request, redirect_to, render_page
 from webapp.models.notification import Digest
 from webapp.notifications import addresses, inbox, jobs
 from webapp.notifications.confirmation import send_confirmation
@@ -34,8 +43,10 @@ def inbox_page() -> str:
 
 @bp.route("/count")
 @roles_required(*ANY_ROLE)
-def count() -> str:
-    """The navigation's badge (htmx polls it)."""
+def count() -> str | Response:
+    """The navigation's badge (htmx polls it); without htmx, the inbox itself."""
+    if not is_partial_request():
+        return redirect(url_for("notifications.inbox"), code=303)
     return render_template("notifications/_count.html",
                            unread=inbox.unread_count(current_user.id))
 

@@ -114,7 +114,7 @@ class Config:
     PAYOUT_CURRENCIES: str | Sequence[str] | None = None
     SQLITE_SYNCHRONOUS: str = "NORMAL"  # FULL: sync every commit (see webapp/sqlite_tuning.py)
     SMTP_URL: str | None = None  # checked by `flask check` when set; smtp(s)://user:pw@host:port
-    MAIL_FROM: str | None = None  # sender of notification e-mails (needed with SMTP_URL)
+    MAIL_FROM: str | None = None  # sender of notification e-mails; unset: e-mail stays off
     # Where people open the desk (links in e-mails); default: the callback URL's origin.
     PUBLIC_BASE_URL: str | None = None
     NOTIFY_STUCK_MINUTES: int = 30  # an unknown outcome this old is reported to its creator
@@ -203,8 +203,9 @@ class Config:
         if str(self.SQLITE_SYNCHRONOUS).upper() not in {"NORMAL", "FULL"}:
             raise ConfigError(
                 f"SQLITE_SYNCHRONOUS must be NORMAL or FULL, not {self.SQLITE_SYNCHRONOUS!r}")
-        if self.SMTP_URL and not self.is_relaxed and not self.MAIL_FROM:
-            raise ConfigError("SMTP_URL is set, so MAIL_FROM (the sender address) must be too.")
+        if (self.SMTP_URL or "").startswith("log:") and not self.is_relaxed:
+            raise ConfigError("SMTP_URL=log:// (print e-mails instead of sending) is for the "
+                              "demo and development only.")
         if self.DB_POOL_SIZE < 1 or self.DB_MAX_OVERFLOW < 0:
             raise ConfigError("DB_POOL_SIZE must be at least 1 and DB_MAX_OVERFLOW at least 0")
         if not 0 <= int(self.PROXY_HOPS) <= 5:

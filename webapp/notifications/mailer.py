@@ -7,6 +7,7 @@ from the start. No SMTP_URL: e-mail is off and nothing here is called.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from collections.abc import Iterator
@@ -15,16 +16,46 @@ from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 TIMEOUT = 10.0
+log = logging.getLogger(__name__)
 
 
 class SmtpRefused(Exception):
     """The server refused before the message was handed over: nothing was sent, try later."""
 
 
+class LogServer:
+    """SMTP_URL=log:// (demo and development only): each message is printed to the log
+    instead of being sent, so a newcomer sees the e-mails the desk would send."""
+
+    def mail(self, sender: str) -> tuple[int, bytes]:
+        self.sender = sender
+        return 250, b"OK"
+
+    def rcpt(self, recipient: str) -> tuple[int, bytes]:
+        self.recipient = recipient
+        return 250, b"OK"
+
+    def rset(self) -> None:
+        return None
+
+    def data(self, content: bytes) -> tuple[int, bytes]:
+        from email import message_from_bytes
+        from email import policy as email_policy
+
+        message = message_from_bytes(content, policy=email_policy.default)
+        text = message.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
+        log.info("e-mail (printed, not sent) to %s\nSubject: %s\n\n%s", self.recipient,
+                 message["Subject"], text.get_content() if text is not None else "")
+        return 250, b"OK"
+
+
 @contextmanager
 def session(url: str) -> Iterator[smtplib.SMTP]:
     """A greeted (and, when configured, logged-in) SMTP session; closed on exit."""
     parts = urlsplit(url)
+    if parts.scheme == "log":
+        yield LogServer()  # type: ignore[misc]
+        return
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise SmtpRefused("SMTP_URL is not smtp:// or smtps://")
     secure = parts.scheme == "smtps"

@@ -24,6 +24,11 @@ class Event(enum.StrEnum):
     PAYOUT_FAILED = "payout_failed"  # to the creator
     PAYOUT_FINAL = "payout_final"  # processed / partially processed, to the creator
     PAYOUT_STUCK = "payout_stuck"  # unknown for too long: creator and admins
+    BATCH_WAITING = "batch_waiting"  # to managers who may approve it
+    BATCH_DECIDED = "batch_decided"  # approved or rejected, to its uploader
+    BATCH_FINISHED = "batch_finished"  # every row done, to its uploader
+    PRIVILEGE_REQUEST = "privilege_request"  # a guarded change waits: to the other admins
+    SETUP_LINK_ISSUED = "setup_link_issued"  # to the admin who confirmed (and holds) the link
 
 
 # The settings page lists these, in this order.
@@ -35,6 +40,11 @@ EVENT_NAMES: dict[Event, Any] = {
     Event.PAYOUT_FAILED: _l("My payout failed"),
     Event.PAYOUT_FINAL: _l("My payout was paid"),
     Event.PAYOUT_STUCK: _l("A payout's outcome stays unknown"),
+    Event.BATCH_WAITING: _l("A batch waits for my approval"),
+    Event.BATCH_DECIDED: _l("My batch was approved or rejected"),
+    Event.BATCH_FINISHED: _l("My batch finished"),
+    Event.PRIVILEGE_REQUEST: _l("An account change waits for a second admin"),
+    Event.SETUP_LINK_ISSUED: _l("A one-time set-up link was issued"),
 }
 
 
@@ -89,4 +99,38 @@ def wording(event: str, params: Mapping[str, Any] | None) -> Wording:
                        [what, _("The desk keeps checking with the provider; please look at "
                                 "it if this lasts.")],
                        _("Open the payout"))
-    return Wording(str(event), [what], _("Open"))
+    return other_wording(event, p) or Wording(str(event), [what], _("Open"))
+
+
+def other_wording(event: str, p: Mapping[str, Any]) -> Wording | None:
+    """Batches and accounts."""
+    batch = _("Batch #%(id)s: %(rows)s rows, %(total)s %(currency)s via %(service)s",
+              id=p.get("id", ""), rows=p.get("rows", ""), total=p.get("total", ""),
+              currency=p.get("currency", ""), service=p.get("service", ""))
+    if event == Event.BATCH_WAITING:
+        return Wording(_("Batch #%(id)s waits for your approval", id=p.get("id", "")),
+                       [batch, _("Uploaded by %(name)s.", name=p.get("creator", ""))],
+                       _("Review and decide"))
+    if event == Event.BATCH_DECIDED:
+        if p.get("status") == "rejected":
+            return Wording(_("Batch #%(id)s was rejected", id=p.get("id", "")),
+                           [batch, _("Rejected by %(name)s. Reason: %(reason)s",
+                                     name=p.get("by", ""), reason=p.get("reason", ""))],
+                           _("Open the batch"))
+        return Wording(_("Batch #%(id)s was approved", id=p.get("id", "")),
+                       [batch, _("Approved by %(name)s.", name=p.get("by", ""))],
+                       _("Open the batch"))
+    if event == Event.BATCH_FINISHED:
+        return Wording(_("Batch #%(id)s finished", id=p.get("id", "")), [batch],
+                       _("Open the batch"))
+    if event == Event.PRIVILEGE_REQUEST:
+        return Wording(_("An account change for %(name)s waits for a second admin",
+                         name=p.get("target", "")),
+                       [_("Asked by %(name)s.", name=p.get("by", ""))],
+                       _("Review pending changes"))
+    if event == Event.SETUP_LINK_ISSUED:
+        return Wording(_("A one-time set-up link for %(name)s was issued",
+                         name=p.get("target", "")),
+                       [_("You confirmed it; hand the link only to its owner.")],
+                       _("Open the account"))
+    return None

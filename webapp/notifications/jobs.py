@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from webapp.extensions import db
 from webapp.models import PayoutEvent
-from webapp.notifications import delivery, fanout
+from webapp.notifications import delivery, fanout, others
 from webapp.payout_core import timeline
 from webapp.queue import job, periodic
 
@@ -44,6 +44,7 @@ def run_once() -> None:
     """Everything the worker does each minute, in order (also what tests call)."""
     queue_deliveries(fanout.fan_out())
     queue_deliveries(fanout.report_stuck())
+    queue_deliveries(others.fan_out_others())
     for notification_id in delivery.due_ids():
         delivery.deliver(notification_id)
     delivery.send_digests()

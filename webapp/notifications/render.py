@@ -39,8 +39,15 @@ def language_of(user: User) -> str:
 
 def link_of(notification: Notification) -> str:
     """The page the notification is about (inside a request context)."""
-    if notification.subject == "payout" and notification.subject_id:
-        return url_for("payouts.detail", payout_id=notification.subject_id, _external=True)
+    subject_id = notification.subject_id
+    if notification.subject == "payout" and subject_id:
+        return url_for("payouts.detail", payout_id=subject_id, _external=True)
+    if notification.subject == "batch" and subject_id:
+        return url_for("batches.detail", batch_id=subject_id, _external=True)
+    if notification.subject == "change":
+        return url_for("admin.pending", _external=True)
+    if notification.subject == "user" and subject_id:
+        return url_for("admin.user", user_id=subject_id, _external=True)
     return url_for("notifications.inbox", _external=True)
 
 

@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "email_change_requested": _l("E-mail change asked"),
     "email_confirmed": _l("E-mail address confirmed"),
     "email_removed": _l("E-mail address removed"),
+    "email_set_by_admin": _l("E-mail address set by an admin"),
 }
 
 

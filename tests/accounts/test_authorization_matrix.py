@@ -135,6 +135,7 @@ EXPECTED: dict[str, Expected] = {
     "notifications.save_preferences": only(*EVERYONE),
     "notifications.confirm_page": only(*EVERYONE),
     "notifications.confirm": only(*EVERYONE),
+    "notifications.admin_set_address": only("admin"),
 }
 IGNORED = {"static"}
 

@@ -133,3 +133,19 @@ def test_metrics_count_sent_e_mails(person, make_payout, smtp, admin_client):
     text = admin_client.get("/metrics").get_data(as_text=True)
     assert 'payouts_desk_notification_emails{state="sent"} 2.0' in text
     assert 'payouts_desk_notification_emails{state="failed"} 0.0' in text
+
+
+def test_an_admin_sets_someones_address_on_the_user_page(make_user, admin_client):
+    olga = make_user("olga", Role.OPERATOR)
+    page = admin_client.get(f"/admin/users/{olga.id}").get_data(as_text=True)
+    assert 'id="notification-email"' in page
+    answer = admin_client.post(f"/notifications/admin/users/{olga.id}/address",
+                               data={"address": "olga@example.test"})
+    assert answer.status_code == 303
+    db.session.expire_all()
+    assert addresses.address_of(olga.id) == "olga@example.test"
+    assert "olga@example.test" in admin_client.get(f"/admin/users/{olga.id}").get_data(
+        as_text=True)
+    admin_client.post(f"/notifications/admin/users/{olga.id}/address", data={"address": "x"})
+    db.session.expire_all()
+    assert addresses.address_of(olga.id) == "olga@example.test"  # a malformed one is refused

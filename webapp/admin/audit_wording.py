@@ -34,6 +34,7 @@ SENTENCES = {
     "email_change_requested": _l("%(actor)s asked to change their e-mail address."),
     "email_confirmed": _l("%(actor)s confirmed a new e-mail address."),
     "email_removed": _l("%(actor)s removed their e-mail address."),
+    "email_set_by_admin": _l("%(actor)s set the e-mail address of %(target)s."),
     "login_second_factor_asked": _l("%(actor)s gave the password; the second factor was asked."),
     "login_second_factor_failed": _l("%(actor)s typed a wrong second-factor code."),
     "step_up": _l("%(actor)s confirmed with a fresh code."),

@@ -16,10 +16,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from webapp.audit import record
+from webapp.audit import record, user_target
 from webapp.auth.access import ANY_ROLE, roles_required
 from webapp.extensions import db
 from webapp.htmx import is_partial_request, redirect_to, render_page
+from webapp.models import Role, User
 from webapp.models.notification import Digest
 from webapp.notifications import addresses, inbox, jobs
 from webapp.notifications.confirmation import send_confirmation
@@ -30,6 +31,7 @@ from webapp.notifications.render import link_of
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 bp.record_once(jobs.install)
+bp.add_app_template_global(addresses.address_of, "notification_address")
 
 
 @bp.route("/", endpoint="inbox")
@@ -143,3 +145,22 @@ def save_preferences() -> Response | tuple[str, int]:
     db.session.commit()
     flash(_("Your notification settings are saved."), "success")
     return redirect_to(url_for("notifications.settings"))
+
+
+@bp.route("/admin/users/<int:user_id>/address", methods=["POST"])
+@roles_required(Role.ADMIN)
+def admin_set_address(user_id: int) -> Response | tuple[str, int]:
+    """An admin sets (or clears) someone's notification address: used for e-mail only, never
+    to sign in or recover an account, so it needs no second admin; it is audited."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = AddressForm()
+    if not form.validate_on_submit():
+        flash(_("Enter an e-mail address like name@example.com."), "error")
+        return redirect_to(url_for("admin.user", user_id=user_id))
+    addresses.set_address(user.id, (form.address.data or "").strip() or None)
+    record("email_set_by_admin", actor=current_user, target=user_target(user))
+    db.session.commit()
+    flash(_("E-mail address of %(name)s saved.", name=user.username), "success")
+    return redirect_to(url_for("admin.user", user_id=user_id))

@@ -152,3 +152,31 @@ def test_without_smtp_everything_stays_in_the_inbox(app, person, make_payout):
     make_payout(creator)
     jobs.run_once()
     assert [(r.user_id, r.email_state) for r in rows()] == [(manager.id, EmailState.NONE)]
+
+
+def test_a_broken_notification_or_mail_server_never_blocks_a_payout(
+        app, person, make_payout, monkeypatch, sandbox):
+    from webapp.approvals.services import approve
+    from webapp.notifications import recipients
+
+    creator = person("olga", Role.OPERATOR)
+    manager = person("max", Role.MANAGER)
+    app.config.update(SMTP_URL=f"smtp://127.0.0.1:{free_port()}")  # nobody listens
+    try:
+        def broken(*_args: object) -> list[object]:
+            raise RuntimeError("a bug in the recipients")
+
+        monkeypatch.setattr(recipients, "plan", broken)
+        monkeypatch.setattr("webapp.notifications.fanout.plan", broken)
+        payout = make_payout(creator)
+        jobs.run_once()  # logs the bug, raises nothing
+        outcome = approve(payout.id, manager, fingerprint_of(payout))
+        assert outcome.fully_approved and outcome.processed_ok
+        assert rows() == []
+        monkeypatch.undo()
+        jobs.run_once()  # fixed: the events are tried again and what still applies is stored
+        [row] = rows()
+        assert (row.event, row.user_id) == ("payout_approved", creator.id)
+        assert row.email_state == EmailState.PENDING and row.email_attempts == 1  # retry due
+    finally:
+        app.config.update(SMTP_URL=None)

@@ -47,19 +47,13 @@ def nav_items() -> list[NavItem]:
     return items
 
 
-def inbox_unread() -> int | None:
-    """Unread notifications for the header's inbox badge; None where there is no inbox."""
-    if not current_user.is_authenticated or "notifications.count" not in current_app.view_functions:
-        return None
-    from sqlalchemy import func, select
-
-    from webapp.extensions import db
-    from webapp.models import Notification
-
-    return int(db.session.scalar(select(func.count()).where(
-        Notification.user_id == current_user.id, Notification.read_at.is_(None))) or 0)
+def inbox_shown() -> bool:
+    """The header shows the inbox link; its unread count arrives in its own request (htmx on
+    load and then polled), so a page costs no extra query."""
+    return bool(current_user.is_authenticated
+                and "notifications.count" in current_app.view_functions)
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(nav_items=nav_items, current_locale=lambda: str(get_locale()),
-                                 inbox_unread=inbox_unread)
+                                 inbox_shown=inbox_shown)

@@ -88,3 +88,22 @@ def test_a_set_up_link_is_reported_to_its_confirming_admin_only_and_never_mailed
     message = smtp.to("ada@example.test")[0]
     assert token not in body(message) and token not in body(message, "html")
     assert f"{BASE_URL}/admin/users/{newcomer.id}" in body(message)
+
+
+def test_above_the_first_limit_a_batch_goes_to_managers_whose_limit_covers(person, smtp):
+    from webapp.batches.approval import approve_batch, fingerprint_of
+
+    uploader = person("olga", Role.OPERATOR)
+    first = person("first", Role.MANAGER, limits={"USD": "100"})
+    small = person("small", Role.MANAGER, limits={"USD": "100"})
+    big = person("big", Role.MANAGER, limits={"USD": "5000"})
+    batch = waiting_batch(uploader.id)
+    jobs.run_once()
+    assert in_app("batch_waiting") == {first.id, small.id, big.id}
+    smtp.messages.clear()
+    assert not approve_batch(batch.id, first, fingerprint_of(batch)).fully_approved
+    jobs.run_once()
+    assert smtp.recipients() == ["big@example.test"]
+    assert in_app("batch_second_approval") == {big.id}
+    jobs.run_once()
+    assert len(smtp.messages) == 1

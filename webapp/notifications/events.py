@@ -25,6 +25,7 @@ class Event(enum.StrEnum):
     PAYOUT_FINAL = "payout_final"  # processed / partially processed, to the creator
     PAYOUT_STUCK = "payout_stuck"  # unknown for too long: creator and admins
     BATCH_WAITING = "batch_waiting"  # to managers who may approve it
+    BATCH_SECOND_APPROVAL = "batch_second_approval"  # to managers whose limit covers it
     BATCH_DECIDED = "batch_decided"  # approved or rejected, to its uploader
     BATCH_FINISHED = "batch_finished"  # every row done, to its uploader
     PRIVILEGE_REQUEST = "privilege_request"  # a guarded change waits: to the other admins
@@ -41,6 +42,7 @@ EVENT_NAMES: dict[Event, Any] = {
     Event.PAYOUT_FINAL: _l("My payout was paid"),
     Event.PAYOUT_STUCK: _l("A payout's outcome stays unknown"),
     Event.BATCH_WAITING: _l("A batch waits for my approval"),
+    Event.BATCH_SECOND_APPROVAL: _l("A batch needs a second approval within my limit"),
     Event.BATCH_DECIDED: _l("My batch was approved or rejected"),
     Event.BATCH_FINISHED: _l("My batch finished"),
     Event.PRIVILEGE_REQUEST: _l("An account change waits for a second admin"),
@@ -110,6 +112,10 @@ def other_wording(event: str, p: Mapping[str, Any]) -> Wording | None:
     if event == Event.BATCH_WAITING:
         return Wording(_("Batch #%(id)s waits for your approval", id=p.get("id", "")),
                        [batch, _("Uploaded by %(name)s.", name=p.get("creator", ""))],
+                       _("Review and decide"))
+    if event == Event.BATCH_SECOND_APPROVAL:
+        return Wording(_("Batch #%(id)s needs a second approval", id=p.get("id", "")),
+                       [batch, _("It is above the first approver's limit and within yours.")],
                        _("Review and decide"))
     if event == Event.BATCH_DECIDED:
         if p.get("status") == "rejected":

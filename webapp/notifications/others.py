@@ -53,10 +53,15 @@ def batch_params(batch: Batch) -> dict[str, Any]:
             "creator": _name(batch.created_by_id)}
 
 
-def batch_approvers(batch: Batch) -> tuple[int, ...]:
+def batch_approvers(batch: Batch, *, final_only: bool = False) -> tuple[int, ...]:
+    """Managers the policy lets approve `batch` now (`final_only`: whose yes is final)."""
     item = batch_item(batch)
-    return tuple(m.id for m in users_with_role(Role.MANAGER)
-                 if decide(case_for(item, m)).allowed)
+    chosen = []
+    for manager in users_with_role(Role.MANAGER):
+        decision = decide(case_for(item, manager))
+        if decision.allowed and (decision.final or not final_only):
+            chosen.append(manager.id)
+    return tuple(chosen)
 
 
 def _batch_plans(since: datetime) -> Iterator[tuple[str, Planned, str, int]]:
@@ -67,7 +72,13 @@ def _batch_plans(since: datetime) -> Iterator[tuple[str, Planned, str, int]]:
         spell = int((batch.retried_at or batch.submitted_at or batch.created_at).timestamp())
         key = f"batch:{batch.id}:{batch.status}:v{batch.version}:{spell}"
         params = batch_params(batch)
-        if batch.status == B.AWAITING_APPROVAL.value:
+        yes = len(batch_item(batch).approved_by) if batch.status == B.AWAITING_APPROVAL.value \
+            else 0
+        if yes:  # a first yes above its giver's limit: managers whose limit covers it
+            key = f"{key}:second:{yes}"
+            planned = Planned(Event.BATCH_SECOND_APPROVAL, batch_approvers(batch, final_only=True),
+                              key, params)
+        elif batch.status == B.AWAITING_APPROVAL.value:
             planned = Planned(Event.BATCH_WAITING, batch_approvers(batch), key, params)
         elif batch.status in DECIDED:
             rejected = batch.status == B.REJECTED.value

@@ -180,3 +180,26 @@ def test_a_broken_notification_or_mail_server_never_blocks_a_payout(
         assert row.email_state == EmailState.PENDING and row.email_attempts == 1  # retry due
     finally:
         app.config.update(SMTP_URL=None)
+
+
+def test_a_committed_timeline_event_queues_the_fan_out_at_once(
+        app, person, make_payout, monkeypatch):
+    """The hook in payout_core/timeline.py: after the commit (never before, never on a
+    rollback) the worker is asked to fan out; with inline jobs the sweep does it instead."""
+    from webapp.payout_core.timeline import add_event
+
+    creator = person("olga", Role.OPERATOR)
+    payout = make_payout(creator)
+    queued: list[str] = []
+    monkeypatch.setattr(jobs, "fan_out_job", lambda: queued.append("fan_out"))
+    monkeypatch.setitem(app.config, "TASKS_IMMEDIATE", False)
+    add_event(payout, "check_requested")
+    assert queued == []  # not inside the payout's transaction
+    db.session.rollback()
+    db.session.commit()
+    assert queued == []  # a rolled-back event asks for nothing
+    add_event(payout, "check_requested")
+    db.session.commit()
+    assert queued == ["fan_out"]
+    db.session.commit()
+    assert queued == ["fan_out"]  # one ask per commit that carried events

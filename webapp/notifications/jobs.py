@@ -76,6 +76,13 @@ def _after_commit(session: Session) -> None:
         log.warning("could not queue the notification fan-out: %s", type(error).__name__)
 
 
+def _after_soft_rollback(session: Session, previous: Any) -> None:
+    """The events rolled back with their transaction (a savepoint's rollback keeps the flag:
+    an extra fan-out costs nothing, a missed one waits for the sweep)."""
+    if not getattr(previous, "nested", False):
+        session.info.pop(FLAG, None)
+
+
 def install(state: Any) -> None:
     """Subscribe to the timeline and to commits (idempotent); offer the e-mail counts to
     /metrics."""
@@ -83,3 +90,4 @@ def install(state: Any) -> None:
     timeline.on_event(_noted)
     if not sa_event.contains(Session, "after_commit", _after_commit):
         sa_event.listen(Session, "after_commit", _after_commit)
+        sa_event.listen(Session, "after_soft_rollback", _after_soft_rollback)

@@ -133,7 +133,7 @@ EXPECTED: dict[str, Expected] = {
     "notifications.settings": only(*EVERYONE),
     "notifications.change_address": only(*EVERYONE),
     "notifications.save_preferences": only(*EVERYONE),
-    "notifications.confirm_page": only(*EVERYONE),
+    "notifications.confirm_page": public(),  # signed out: "sign in first", no details
     "notifications.confirm": only(*EVERYONE),
     "notifications.admin_set_address": only("admin"),
 }

@@ -150,3 +150,16 @@ def test_an_admin_sets_someones_address_on_the_user_page(make_user, admin_client
     admin_client.post(f"/notifications/admin/users/{olga.id}/address", data={"address": "x"})
     db.session.expire_all()
     assert addresses.address_of(olga.id) == "olga@example.test"  # a malformed one is refused
+
+
+def test_the_confirmation_link_signed_out_asks_to_sign_in_and_reveals_nothing(
+        make_user, client, smtp):
+    user = make_user("olga", Role.OPERATOR)
+    token = addresses.request_change(user.id, "olga.new@example.test")
+    db.session.commit()
+    page = client.get(f"/notifications/confirm/{token}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Sign in to the desk first" in text
+    assert "olga.new@example.test" not in text
+    assert client.post(f"/notifications/confirm/{token}").status_code == 302  # to the login
+    assert addresses.address_of(user.id) is None

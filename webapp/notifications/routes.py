@@ -110,11 +110,14 @@ def change_address() -> Response | tuple[str, int]:
 
 
 @bp.route("/confirm/<token>")
-@roles_required(*ANY_ROLE)
 def confirm_page(token: str) -> str:
-    """The link from the e-mail: a page with one button (a GET never writes)."""
-    return render_template("notifications/confirm.html", token=token,
-                           pending=addresses.pending_of(current_user.id))
+    """The link from the e-mail: a page with one button (a GET never writes). Signed out, it
+    says to sign in first and come back (the link names no account)."""
+    signed_in = current_user.is_authenticated
+    return render_template(
+        "notifications/confirm.html", token=token, signed_in=signed_in,
+        pending=addresses.pending_of(current_user.id) if signed_in else None,
+        login_url=url_for("auth.login", next=request.path))
 
 
 @bp.route("/confirm/<token>", methods=["POST"])

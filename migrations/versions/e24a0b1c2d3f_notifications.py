@@ -80,6 +80,11 @@ def upgrade():
         sa.UniqueConstraint("pending_token_hash",
                             name=op.f("uq_email_addresses_pending_token_hash")),
     )
+    # The timeline before this upgrade is history: mark it handled, so the first sweep after
+    # deploying does not mail the last days' events to everyone.
+    op.execute("INSERT INTO notification_sources (key, done_at) "
+               "SELECT 'payout_event:' || CAST(id AS VARCHAR), CURRENT_TIMESTAMP "
+               "FROM payout_events")
 
 
 def downgrade():

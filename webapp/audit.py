@@ -30,6 +30,10 @@ ACTION_LABELS = {
     "user_disabled": _l("User disabled"),
     "user_enabled": _l("User enabled"),
     "profile_updated": _l("Profile updated"),
+    "email_change_requested": _l("E-mail change asked"),
+    "email_confirmed": _l("E-mail address confirmed"),
+    "email_removed": _l("E-mail address removed"),
+    "email_set_by_admin": _l("E-mail address set by an admin"),
 }
 
 

@@ -56,6 +56,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(observability_bp)
     app.cli.add_command(check)
 
+    from webapp.notifications.routes import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
+
     from webapp.demo_data.cli import demo as demo_cli
 
     app.cli.add_command(demo_cli)

@@ -215,6 +215,9 @@ def check_smtp() -> Result | None:
     if not url:
         return None
     parts = urlsplit(url)
+    if parts.scheme == "log":
+        return warn("SMTP_URL=log://: notification e-mails are printed to the worker's log, "
+                    "not sent (demo)")
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         return Result(False, "SMTP_URL must look like smtp://user:password@host:587 or "
                              "smtps://…")
@@ -249,9 +252,24 @@ def check_smtp() -> Result | None:
                         + (" and accepted the login" if parts.username else ""))
 
 
+def check_mail_from() -> Result | None:
+    """With SMTP_URL, notification e-mails also need a sender (MAIL_FROM) and a base URL for
+    their links; without a sender they stay off (in-app only)."""
+    url = current_app.config.get("SMTP_URL")
+    if not url or urlsplit(url).scheme == "log":
+        return None
+    sender = current_app.config.get("MAIL_FROM")
+    if not sender:
+        return Result(False, "SMTP_URL is set but MAIL_FROM is not: notification e-mails "
+                             "stay off")
+    return Result(True, f"notification e-mails come from {sender}, links point to "
+                        f"{current_app.config.get('PUBLIC_BASE_URL')}")
+
+
 CHECKS: tuple[Callable[[], Result | None], ...] = (
     check_database, check_migrations, check_redis, check_provider_account,
     check_provider_public_key, check_key_naming, check_callback_url, check_catalogs, check_smtp,
+    check_mail_from,
     check_role_conflicts,
 )
 

@@ -114,6 +114,10 @@ class Config:
     PAYOUT_CURRENCIES: str | Sequence[str] | None = None
     SQLITE_SYNCHRONOUS: str = "NORMAL"  # FULL: sync every commit (see webapp/sqlite_tuning.py)
     SMTP_URL: str | None = None  # checked by `flask check` when set; smtp(s)://user:pw@host:port
+    MAIL_FROM: str | None = None  # sender of notification e-mails; unset: e-mail stays off
+    # Where people open the desk (links in e-mails); default: the callback URL's origin.
+    PUBLIC_BASE_URL: str | None = None
+    NOTIFY_STUCK_MINUTES: int = 30  # an unknown outcome this old is reported to its creator
     DB_POOL_SIZE: int = 4  # per process: one per gunicorn thread; docs/deploy.md §5
     DB_MAX_OVERFLOW: int = 1
     BATCH_LEASE_SECONDS: float | None = None  # None: derived from the provider timeouts
@@ -143,6 +147,9 @@ class Config:
             PAYOUT_CURRENCIES=_env("PAYOUT_CURRENCIES"),
             SQLITE_SYNCHRONOUS=(_env("SQLITE_SYNCHRONOUS", "NORMAL") or "NORMAL").upper(),
             SMTP_URL=_env("SMTP_URL"),
+            MAIL_FROM=_env("MAIL_FROM"),
+            PUBLIC_BASE_URL=_env("PUBLIC_BASE_URL"),
+            NOTIFY_STUCK_MINUTES=_int_env("NOTIFY_STUCK_MINUTES", 30),
             DB_POOL_SIZE=_int_env("DB_POOL_SIZE", 4),
             DB_MAX_OVERFLOW=_int_env("DB_MAX_OVERFLOW", 1),
             BATCH_LEASE_SECONDS=_float_env("BATCH_LEASE_SECONDS"),
@@ -196,6 +203,9 @@ class Config:
         if str(self.SQLITE_SYNCHRONOUS).upper() not in {"NORMAL", "FULL"}:
             raise ConfigError(
                 f"SQLITE_SYNCHRONOUS must be NORMAL or FULL, not {self.SQLITE_SYNCHRONOUS!r}")
+        if (self.SMTP_URL or "").startswith("log:") and not self.is_relaxed:
+            raise ConfigError("SMTP_URL=log:// (print e-mails instead of sending) is for the "
+                              "demo and development only.")
         if self.DB_POOL_SIZE < 1 or self.DB_MAX_OVERFLOW < 0:
             raise ConfigError("DB_POOL_SIZE must be at least 1 and DB_MAX_OVERFLOW at least 0")
         if not 0 <= int(self.PROXY_HOPS) <= 5:
@@ -247,6 +257,10 @@ class Config:
             "RATELIMIT_STORAGE_OPTIONS": ({"socket_connect_timeout": 1, "socket_timeout": 1}
                                           if self.REDIS_URL else {}),
             "SMTP_URL": self.SMTP_URL,
+            "MAIL_FROM": self.MAIL_FROM or ("Payouts desk <payouts-desk@localhost>"
+                                            if self.is_relaxed else None),
+            "PUBLIC_BASE_URL": public_base_url(self.PUBLIC_BASE_URL, self.PAYMEGA_CALLBACK_URL),
+            "NOTIFY_STUCK_MINUTES": int(self.NOTIFY_STUCK_MINUTES),
             "BATCH_LEASE_SECONDS": (self.BATCH_LEASE_SECONDS if self.BATCH_LEASE_SECONDS
                                     else batch_lease_seconds(self.PAYMEGA_CONNECT_TIMEOUT,
                                                              self.PAYMEGA_READ_TIMEOUT)),
@@ -260,6 +274,17 @@ class Config:
         }
         settings.update(self.extra)
         return settings
+
+
+def public_base_url(explicit: str | None, callback_url: str | None) -> str:
+    """The desk's address for links in e-mails: PUBLIC_BASE_URL, else the origin of the
+    callback URL (the provider reaches the desk there), else the local demo address."""
+    if explicit:
+        return explicit.rstrip("/")
+    parts = urlsplit(callback_url or "")
+    if parts.scheme and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
 
 
 def _currency_list(text: str | Sequence[str] | None) -> tuple[str, ...] | None:

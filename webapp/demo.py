@@ -41,6 +41,8 @@ def _env() -> dict[str, str]:
         env.setdefault("PAYMEGA_PUBLIC_KEY", "pk_test_sandbox")
         env.setdefault("PAYMEGA_ACCOUNT_ID", "sandbox")
         env.setdefault("PAYMEGA_SECRET_KEY", "sk_test_sandbox")
+    # Notification e-mails are printed by the worker (webapp/notifications/mailer.py).
+    env.setdefault("SMTP_URL", "log://")
     # gunicorn.conf.py reads these: loopback only, two workers, a quick stop.
     env.setdefault("GUNICORN_BIND", f"127.0.0.1:{WEB_PORT}")
     env.setdefault("WEB_CONCURRENCY", "2")
@@ -107,6 +109,8 @@ def _welcome(env: dict[str, str], setup_output: str, seconds: float, debug: bool
         "  2. In another browser (or a private window) sign in as manager, with the code above,",
         "     and approve it under Approvals; its page follows it to Paid.",
         "  3. Sign in as admin (and admin2, the second admin) to manage accounts; auditor reads.",
+        "Notification e-mails (to the manager when a payout waits, to the operator when it is",
+        "decided) are printed here by the worker; the Inbox in the header shows them too.",
         "Ctrl-C stops everything.",
         "",
     ]

@@ -30,6 +30,7 @@ NAV = (
     ("admin.users", _l("Users"), (Role.ADMIN,)),
     ("admin.pending", _l("Pending changes"), (Role.ADMIN,)),
     ("admin.audit", _l("Audit log"), (Role.ADMIN, Role.AUDITOR)),
+    ("notifications.inbox", _l("Inbox"), ALL),
     ("auth.profile", _l("Profile"), ALL),
 )
 
@@ -100,5 +101,13 @@ def nav_counts() -> list[NavCountValue]:
     return values
 
 
+def inbox_shown() -> bool:
+    """The header shows the inbox link; its unread count arrives in its own request (htmx on
+    load and then polled), so a page costs no extra query."""
+    return bool(current_user.is_authenticated
+                and "notifications.count" in current_app.view_functions)
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(nav_items=nav_items, current_locale=lambda: str(get_locale()))
+    app.jinja_env.globals.update(nav_items=nav_items, current_locale=lambda: str(get_locale()),
+                                 inbox_shown=inbox_shown)

@@ -134,6 +134,17 @@ EXPECTED: dict[str, Expected] = {
     "observability.healthz": public(),  # probes: no session, reveal nothing
     "observability.readyz": public(),
     "observability.metrics": {**only("admin", "auditor", otherwise=404), ANON: 404},
+    "notifications.inbox": only(*EVERYONE),
+    "notifications.count": only(*EVERYONE),
+    # Only the operator owns the notification the factory makes; others find nothing.
+    "notifications.read_one": {**only("operator", otherwise=404)},
+    "notifications.read_all": only(*EVERYONE),
+    "notifications.settings": only(*EVERYONE),
+    "notifications.change_address": only(*EVERYONE),
+    "notifications.save_preferences": only(*EVERYONE),
+    "notifications.confirm_page": public(),  # signed out: "sign in first", no details
+    "notifications.confirm": only(*EVERYONE),
+    "notifications.admin_set_address": only("admin"),
 }
 IGNORED = {"static"}
 
@@ -216,12 +227,24 @@ def _recipient_detail(users: dict[str, User]) -> int:
     return recipient.details[0].id
 
 
+def _notification(users: dict[str, User]) -> int:
+    """A notification of the operator's."""
+    from webapp.models import Notification
+
+    row = Notification(user_id=users["operator"].id, event="payout_rejected", subject="payout",
+                       idempotency_key="matrix")
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
 # URL parameter name -> factory returning its value (given the role users, by role name).
 PARAM_FACTORIES: dict[str, Callable[[dict[str, User]], object]] = {
     "change_id": _pending_change,
     "user_id": _target_user,
     "payout_id": _payout,
     "batch_id": _batch,
+    "notification_id": _notification,
     "token": _setup_token,
     "currency": lambda users: "EUR",
     "recipient_id": _recipient,

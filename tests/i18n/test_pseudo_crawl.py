@@ -212,11 +212,16 @@ def world(pseudo_app: Flask, make_user: Callable[..., User],
     db.session.commit()
     users = list(db.session.scalars(db.select(User.id)))
     recipient, detail = _saved_recipient(olga, payouts[0])
+    from webapp.models import Notification
+    from webapp.notifications import jobs as notification_jobs
+
+    notification_jobs.run_once()  # every role's inbox holds what the events above caused
+    notifications = list(db.session.scalars(db.select(Notification.id)))
     return World(
         ids={"payout_id": [p.id for p in payouts] + [rejected.id], "batch_id": batch_ids,
              "user_id": users, "change_id": [change.id] if change else [],
              "token": [setup_token], "currency": ["USD"], "recipient_id": [recipient],
-             "detail_id": [detail]},
+             "detail_id": [detail], "notification_id": notifications},
         users={"operator": "olga", "manager": "max", "admin": "ada", "auditor": "aud"},
         data_words=_provider_words() | _words_of(
             ["olga", "tess", "max", "ada", "bob", "aud", "Rita", "Novak", "Wrong", "account",

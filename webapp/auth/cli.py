@@ -63,14 +63,26 @@ def _account_change(action: str) -> Iterator[None]:
 @click.option("--role", "roles", multiple=True, required=True, type=ROLE_CHOICE,
               help="A role to give; repeat for several.")
 @click.option("--display-name", default=None, help="Name shown in the desk.")
+@click.option("--email", default=None, help="E-mail address for notifications.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create(username: str, roles: tuple[str, ...], display_name: str | None,
-           password_stdin: bool) -> None:
+           email: str | None, password_stdin: bool) -> None:
     """Create USERNAME with the given roles."""
+    from webapp.notifications import addresses
+
+    if email:
+        try:
+            email = addresses.clean(email)
+        except addresses.AddressError:
+            raise click.BadParameter(f"{email!r} is not an e-mail address",
+                                     param_hint="--email") from None
     password = _read_password(password_stdin)
     with _account_change("Creating the user"):
         user = services.create_user(username, password, {Role(r.lower()) for r in roles},
                                     display_name=display_name)
+        if email:
+            db.session.flush()
+            addresses.set_address(user.id, email)
     click.echo(f"Created {user.username} ({', '.join(sorted(r.value for r in user.roles))}).")
 
 

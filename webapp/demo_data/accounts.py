@@ -71,9 +71,20 @@ def ensure_limits(manager: User, admin: User) -> None:
     db.session.commit()
 
 
+def ensure_addresses(users: dict[str, User]) -> None:
+    """A notification address for each demo account (the demo prints e-mails, never sends)."""
+    from webapp.notifications import addresses
+
+    for name, user in users.items():
+        if addresses.address_of(user.id) is None:
+            addresses.set_address(user.id, f"{name}@demo.example")
+    db.session.commit()
+
+
 def ensure_demo_accounts() -> dict[str, str]:
     """Every demo account, enrolled and limited; returns {username: TOTP secret}."""
     users = {person.username: ensure_user(person)[0] for person in DEMO_USERS}
+    ensure_addresses(users)
     admin = users["admin"]
     for person in DEMO_USERS:
         if "manager" in person.roles:

@@ -13,6 +13,12 @@ from webapp.models.batch import (
     check_batch_transition,
 )
 from webapp.models.callback import CallbackLog
+from webapp.models.notification import (
+    EmailAddress,
+    Notification,
+    NotificationPreference,
+    NotificationSource,
+)
 from webapp.models.payout import Payout, PayoutEvent
 from webapp.models.recipient import PayoutCopy, Recipient, RecipientDetail, RecipientPayout
 from webapp.models.security import (
@@ -48,8 +54,12 @@ __all__ = [
     "CallbackLog",
     "ChangeKind",
     "ChangeStatus",
+    "EmailAddress",
     "IllegalBatchTransition",
     "IllegalTransition",
+    "Notification",
+    "NotificationPreference",
+    "NotificationSource",
     "Payout",
     "PayoutApproval",
     "PayoutCopy",

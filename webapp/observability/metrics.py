@@ -53,6 +53,14 @@ class _ScrapeTime(Collector):
         for other, count in rows.items():  # a status no longer in the enum still shows
             payouts.add_metric([str(other)], count)
         yield payouts
+        email_counts = current_app.extensions.get("notification_emails")
+        if email_counts is not None:
+            emails = GaugeMetricFamily(f"{PREFIX}_notification_emails",
+                                       "Notification e-mails by state (sent, failed, …).",
+                                       labels=["state"])
+            for state, count in email_counts().items():
+                emails.add_metric([state], count)
+            yield emails
         depth_of_queue = current_app.extensions.get("queue_depth")
         if depth_of_queue is None:
             return

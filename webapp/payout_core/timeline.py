@@ -7,11 +7,23 @@ anything else the wording needs goes in as keyword parameters (`reason=`, `batch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutEvent
 from webapp.payout_core.failures import Failure
+
+# Told of every event as it joins the session (no SQL of their own: they run inside the
+# caller's transaction). Notifications subscribe here; the domain imports no feature.
+_listeners: list[Callable[[PayoutEvent], None]] = []
+
+
+def on_event(listener: Callable[[PayoutEvent], None]) -> Callable[[PayoutEvent], None]:
+    """Subscribe `listener` to every timeline event (once, however often it is called)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
 
 
 def add_event(
@@ -33,4 +45,6 @@ def add_event(
         status_to=status_to, details=details or None,
     )
     db.session.add(event)
+    for listener in _listeners:
+        listener(event)
     return event

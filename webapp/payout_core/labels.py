@@ -128,6 +128,8 @@ EVENT_LABELS = {
     "final_status_kept": _l("The provider reported a change after the final status; kept"),
     "resubmitted": _l("Sent again as a new payout"),
     "resubmission_of": _l("New attempt of an earlier payout"),
+    "preflight_refused": _l("Approval stopped: the provider's terms changed since creation"),
+    "reconciliation": _l("Status settled by reconciliation with the provider"),
 }
 
 

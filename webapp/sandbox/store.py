@@ -108,6 +108,8 @@ class SandboxState:
             # > 0: process answers 2xx but the invoice stays `created` this many seconds
             # (the spec's own sample answer; processing is asynchronous).
             self.hold_created_seconds = 0.0
+            # Catalogue changes made behind the desk's back (overrides.py), per service code.
+            self.service_overrides: dict[str, dict[str, Any]] = {}
             self._seq = 0
             self.revision = 0  # grows with every stored or changed invoice (persistence.py)
 

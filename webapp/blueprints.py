@@ -50,6 +50,10 @@ def register_blueprints(app: Flask) -> None:
     from webapp.observability.health import bp as observability_bp
 
     app.register_blueprint(observability_bp)
+
+    from webapp.reconciliation.routes import bp as reconciliation_bp
+
+    app.register_blueprint(reconciliation_bp)
     app.cli.add_command(check)
 
     from webapp.demo_data.cli import demo as demo_cli

@@ -24,6 +24,7 @@ NAV = (
     ("admin.users", _l("Users"), (Role.ADMIN,)),
     ("admin.pending", _l("Pending changes"), (Role.ADMIN,)),
     ("admin.audit", _l("Audit log"), (Role.ADMIN, Role.AUDITOR)),
+    ("reconciliation.index", _l("Reconciliation"), (Role.MANAGER, Role.ADMIN, Role.AUDITOR)),
     ("auth.profile", _l("Profile"), ALL),
 )
 

@@ -14,6 +14,14 @@ from webapp.models.batch import (
 )
 from webapp.models.callback import CallbackLog
 from webapp.models.payout import Payout, PayoutEvent
+from webapp.models.reconciliation import (
+    DifferenceKind,
+    ReconciliationDifference,
+    ReconciliationMatch,
+    ReconciliationRun,
+    RunPhase,
+    RunStatus,
+)
 from webapp.models.security import (
     AccountChange,
     BackupCode,
@@ -47,6 +55,7 @@ __all__ = [
     "CallbackLog",
     "ChangeKind",
     "ChangeStatus",
+    "DifferenceKind",
     "IllegalBatchTransition",
     "IllegalTransition",
     "Payout",
@@ -54,8 +63,13 @@ __all__ = [
     "PayoutEvent",
     "PayoutStatus",
     "PendingChange",
+    "ReconciliationDifference",
+    "ReconciliationMatch",
+    "ReconciliationRun",
     "Role",
     "RowState",
+    "RunPhase",
+    "RunStatus",
     "SetupLink",
     "User",
     "UserRole",

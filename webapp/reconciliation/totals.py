@@ -17,7 +17,7 @@ def add(totals: Totals, currency: str | None, status: str | None, amount: Decima
     cell["count"] += 1
     for name, value in zip(MEASURES, (amount, fee, processed), strict=True):
         if value is not None:
-            cell[name] = format(Decimal(cell[name]) + value, "f")
+            cell[name] = format((Decimal(cell[name]) + value).normalize(), "f")
 
 
 def rows(provider: Totals | None, desk: Totals | None) -> list[dict[str, Any]]:

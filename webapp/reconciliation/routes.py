@@ -18,10 +18,21 @@ from webapp.models import DifferenceKind, ReconciliationRun, Role
 from webapp.models.base import utcnow
 from webapp.reconciliation import jobs, services
 from webapp.reconciliation.export import DifferenceExport, csv_lines, xlsx_chunks
+from webapp.reconciliation.summary import open_differences
 from webapp.reconciliation.totals import rows as total_rows
 
 bp = Blueprint("reconciliation", __name__, url_prefix="/reconciliation")
 READERS = (Role.MANAGER, Role.ADMIN, Role.AUDITOR)
+
+
+def open_differences_for_viewer() -> int:
+    """The dashboard's warning: open differences, for those who may see them (else 0)."""
+    if not current_user.is_authenticated or not current_user.has_role(*READERS):
+        return 0
+    return open_differences()
+
+
+bp.add_app_template_global(open_differences_for_viewer, "reconciliation_open_differences")
 
 
 def _run_or_404(run_id: int) -> ReconciliationRun:

@@ -211,8 +211,10 @@ def world(pseudo_app: Flask, make_user: Callable[..., User],
     setup_token = issue(newcomer, "create_user", admin)  # the page a newcomer's link opens
     db.session.commit()
     users = list(db.session.scalars(db.select(User.id)))
+    run_id, difference_ids = _reconciliation(payouts[0])
     return World(
-        ids={"payout_id": [p.id for p in payouts] + [rejected.id], "batch_id": batch_ids,
+        ids={"run_id": [run_id], "difference_id": difference_ids,
+             "payout_id": [p.id for p in payouts] + [rejected.id], "batch_id": batch_ids,
              "user_id": users, "change_id": [change.id] if change else [],
              "token": [setup_token], "currency": ["USD"]},
         users={"operator": "olga", "manager": "max", "admin": "ada", "auditor": "aud"},
@@ -221,6 +223,26 @@ def world(pseudo_app: Flask, make_user: Callable[..., User],
              "pay.csv", "Person", "fee", "abc",
              "Werkzeug"]),  # the test client's User-Agent, on the sessions pages
     )
+
+
+def _reconciliation(payout: Payout) -> tuple[int, list[int]]:
+    """A finished run over today with one difference of every kind (the last explained)."""
+    from webapp.models import DifferenceKind, ReconciliationDifference
+    from webapp.models.base import utcnow
+    from webapp.reconciliation import runner
+
+    start, end = runner.day_bounds(utcnow())
+    run = runner.create_run(start, end, requested_by_id=None)
+    runner.execute(run.id)
+    rows = [ReconciliationDifference(run_id=run.id, kind=kind.value, payout_id=payout.id,
+                                     invoice_id=payout.provider_invoice_id, currency="USD",
+                                     desk_value="10", provider_value="12",
+                                     settled=kind == DifferenceKind.STATUS)
+            for kind in DifferenceKind]
+    rows[-1].explained, rows[-1].note = True, "abc"
+    db.session.add_all(rows)
+    db.session.commit()
+    return run.id, [row.id for row in rows]
 
 
 def _every_event_and_audit_action(payout: Payout, operator: User, manager: User) -> None:

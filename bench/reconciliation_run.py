@@ -126,8 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         command = [sys.executable, "-m", "bench.reconciliation_run", "--one", str(count)]
         if args.database_url:
             command += ["--database-url", args.database_url]
-        out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True,
+        out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        if out.returncode != 0:
+            print(f"{count:,} invoices: failed\n{out.stderr[-3000:]}", file=sys.stderr)
+            return 1
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     database = "postgresql" if args.database_url else "sqlite"
     print(f"reconciliation run, desk on {database} (heap: tracemalloc peak during the run; "

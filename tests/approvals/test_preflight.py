@@ -6,6 +6,7 @@ call at all (counted at the sandbox over real HTTP)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -119,3 +120,24 @@ def test_the_approval_page_shows_the_quote_then_and_now(waiting, sandbox, client
 def test_the_page_of_an_unchanged_payout_shows_no_warning(waiting, sandbox, client_for):
     page = client_for("max").get(f"/payouts/{waiting.id}").get_data(as_text=True)
     assert 'id="quote"' in page and 'id="preflight-warning"' not in page
+
+
+def test_bulk_approval_runs_the_pre_flight_for_each_payout(
+        app, make_user, make_payout, sandbox, client_for):
+    creator = make_user("olga", Role.OPERATOR)
+    dollars = make_payout(creator, amount="10.00")
+    hryvnias = make_payout(creator, amount="1000.00", currency="UAH", service="card_uah",
+                           fields={"card_number": "4111111111111111"})
+    make_user("max", Role.MANAGER)
+    clear_cache()
+    _change(sandbox, "test_usd", gone=True)
+    client = client_for("max")
+    selection = [f"{p.id}:{fingerprint_of(p)}" for p in (dollars, hryvnias)]
+    page = client.post("/approvals/review", data={"payout": selection}).get_data(as_text=True)
+    token = re.search(r'name="confirm" value="([^"]+)"', page).group(1)
+    done = client.post("/approvals/approve", data={"payout": selection, "confirm": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "no longer offers service test_usd" in done
+    totals = sandbox.state.provider_totals()["process_requests"]
+    assert totals == {hryvnias.provider_invoice_id: 1}
+    _still_waiting(dollars, "gone")

@@ -89,3 +89,18 @@ def test_the_daily_run_starts_once_at_the_configured_hour(app, sandbox, monkeypa
     assert first.period_end.date() == utcnow().date() and first.requested_by_id is None
     assert jobs.start_daily() is None
     assert db.session.scalar(db.select(db.func.count()).select_from(ReconciliationRun)) == 1
+
+
+def test_the_progress_area_is_polled_while_the_run_goes(app, sandbox, login_as):
+    start, end = runner.day_bounds(utcnow())
+    run = runner.create_run(start, end, requested_by_id=None)
+    client = login_as(Role.MANAGER, username="max")
+    fragment = client.get(f"/reconciliation/runs/{run.id}/progress",
+                          headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and 'hx-trigger="every 3s"' in fragment
+    runner.execute(run.id)
+    finished = client.get(f"/reconciliation/runs/{run.id}/progress",
+                          headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "hx-get" not in finished and 'data-status="done"' in finished
+    full = client.get(f"/reconciliation/runs/{run.id}/progress").get_data(as_text=True)
+    assert "<html" in full

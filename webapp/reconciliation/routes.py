@@ -13,7 +13,7 @@ from webapp.audit import record
 from webapp.auth.access import roles_required
 from webapp.downloads import attachment
 from webapp.extensions import db
-from webapp.htmx import redirect_to
+from webapp.htmx import redirect_to, render_page
 from webapp.models import DifferenceKind, ReconciliationRun, Role
 from webapp.models.base import utcnow
 from webapp.reconciliation import jobs, services
@@ -81,6 +81,14 @@ def run(run_id: int) -> str:
         page_rows=services.PAGE_ROWS,
         csv_url=url_for("reconciliation.export_csv", run_id=run_id, **filters.pairs()),
         xlsx_url=url_for("reconciliation.export_xlsx", run_id=run_id, **filters.pairs()))
+
+
+@bp.route("/runs/<int:run_id>/progress")
+@roles_required(*READERS)
+def progress(run_id: int) -> str:
+    """The progress area alone: htmx polls it while the run is queued or running."""
+    return render_page("reconciliation/progress_page.html", "reconciliation/_progress.html",
+                       run=_run_or_404(run_id))
 
 
 @bp.route("/differences/<int:difference_id>/explain", methods=["POST"])

@@ -54,6 +54,10 @@ def register_blueprints(app: Flask) -> None:
     from webapp.observability.health import bp as observability_bp
 
     app.register_blueprint(observability_bp)
+
+    from webapp.reconciliation.routes import bp as reconciliation_bp
+
+    app.register_blueprint(reconciliation_bp)
     app.cli.add_command(check)
 
     from webapp.notifications.routes import bp as notifications_bp

@@ -121,6 +121,9 @@ class Config:
     DB_POOL_SIZE: int = 4  # per process: one per gunicorn thread; docs/deploy.md §5
     DB_MAX_OVERFLOW: int = 1
     BATCH_LEASE_SECONDS: float | None = None  # None: derived from the provider timeouts
+    # Pre-flight at approval: how far (percent) the rate may move since creation.
+    PREFLIGHT_RATE_TOLERANCE_PERCENT: str = "1"
+    RECONCILIATION_HOUR: int = 3  # the daily reconciliation run starts at this hour (UTC)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -153,6 +156,8 @@ class Config:
             DB_POOL_SIZE=_int_env("DB_POOL_SIZE", 4),
             DB_MAX_OVERFLOW=_int_env("DB_MAX_OVERFLOW", 1),
             BATCH_LEASE_SECONDS=_float_env("BATCH_LEASE_SECONDS"),
+            PREFLIGHT_RATE_TOLERANCE_PERCENT=_env("PREFLIGHT_RATE_TOLERANCE_PERCENT", "1") or "1",
+            RECONCILIATION_HOUR=_int_env("RECONCILIATION_HOUR", 3),
         )
 
     @property

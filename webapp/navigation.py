@@ -31,6 +31,7 @@ NAV = (
     ("admin.pending", _l("Pending changes"), (Role.ADMIN,)),
     ("admin.audit", _l("Audit log"), (Role.ADMIN, Role.AUDITOR)),
     ("notifications.inbox", _l("Inbox"), ALL),
+    ("reconciliation.index", _l("Reconciliation"), (Role.MANAGER, Role.ADMIN, Role.AUDITOR)),
     ("auth.profile", _l("Profile"), ALL),
 )
 

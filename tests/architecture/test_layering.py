@@ -22,7 +22,7 @@ import pytest
 from tests.architecture.imports import ROOT, Edge, all_modules, cycles, import_graph
 
 FEATURES = ("auth", "admin", "approvals", "batches", "callbacks", "main", "new_payout",
-            "payouts", "recipients", "notifications")
+            "payouts", "recipients", "notifications", "reconciliation")
 SHARED = ("models", "extensions", "config", "crypto", "audit", "queue", "htmx", "downloads",
           "i18n", "security", "errors", "navigation", "checks", "query_args", "lazy_text",
           "form_tokens")

@@ -217,8 +217,10 @@ def world(pseudo_app: Flask, make_user: Callable[..., User],
 
     notification_jobs.run_once()  # every role's inbox holds what the events above caused
     notifications = list(db.session.scalars(db.select(Notification.id)))
+    run_id, difference_ids = _reconciliation(payouts[0])
     return World(
-        ids={"payout_id": [p.id for p in payouts] + [rejected.id], "batch_id": batch_ids,
+        ids={"run_id": [run_id], "difference_id": difference_ids,
+             "payout_id": [p.id for p in payouts] + [rejected.id], "batch_id": batch_ids,
              "user_id": users, "change_id": [change.id] if change else [],
              "token": [setup_token], "currency": ["USD"], "recipient_id": [recipient],
              "detail_id": [detail], "notification_id": notifications},
@@ -236,6 +238,24 @@ def _saved_recipient(operator: User, paid: Payout) -> tuple[int, int]:
 
     recipient = save_from_payout(db.session.get(Payout, paid.id), operator)
     return recipient.id, recipient.details[0].id
+def _reconciliation(payout: Payout) -> tuple[int, list[int]]:
+    """A finished run over today with one difference of every kind (the last explained)."""
+    from webapp.models import DifferenceKind, ReconciliationDifference
+    from webapp.models.base import utcnow
+    from webapp.reconciliation import runner
+
+    start, end = runner.day_bounds(utcnow())
+    run = runner.create_run(start, end, requested_by_id=None)
+    runner.execute(run.id)
+    rows = [ReconciliationDifference(run_id=run.id, kind=kind.value, payout_id=payout.id,
+                                     invoice_id=payout.provider_invoice_id, currency="USD",
+                                     desk_value="10", provider_value="12",
+                                     settled=kind == DifferenceKind.STATUS)
+            for kind in DifferenceKind]
+    rows[-1].explained, rows[-1].note = True, "abc"
+    db.session.add_all(rows)
+    db.session.commit()
+    return run.id, [row.id for row in rows]
 
 
 def _every_event_and_audit_action(payout: Payout, operator: User, manager: User) -> None:

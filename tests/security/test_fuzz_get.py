@@ -83,6 +83,17 @@ def test_hostile_query_strings_never_5xx(endpoint: str, rule: str, arguments: tu
         ids["token"] = issue(make_user("newcomer", Role.OPERATOR), "create_user",
                              desk.users[Role.ADMIN])
         db.session.commit()
+    if "run_id" in arguments:  # a finished reconciliation run with a difference in it
+        from webapp.models import ReconciliationDifference
+        from webapp.models.base import utcnow
+        from webapp.reconciliation import runner
+
+        run = runner.create_run(*runner.day_bounds(utcnow()), requested_by_id=None)
+        runner.execute(run.id)
+        db.session.add(ReconciliationDifference(run_id=run.id, kind="amount", currency="USD",
+                                                desk_value="10", provider_value="12"))
+        db.session.commit()
+        ids["run_id"] = run.id
     clients = {role: client_for(ROLE_USERS[role]) if role else app.test_client()
                for role in ROLES}
     with app.test_request_context():

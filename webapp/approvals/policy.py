@@ -59,6 +59,7 @@ class Refusal(enum.Enum):
     NO_LIMIT = "no_limit"
     ALREADY_APPROVED_BY_YOU = "already_approved_by_you"
     REASON_REQUIRED = "reason_required"
+    PREFLIGHT = "preflight"  # the provider's terms changed since creation (services.py)
 
     def message(self, subject: Subject = Subject.PAYOUT) -> str:
         text = MESSAGES[self]
@@ -101,6 +102,7 @@ MESSAGES: dict[Refusal, object] = {
     Refusal.REASON_REQUIRED: {
         Subject.PAYOUT: _l("A reason is required to reject a payout."),
         Subject.BATCH: _l("A reason is required to reject a batch.")},
+    Refusal.PREFLIGHT: _l("The provider's terms changed since the payout was created."),
 }
 
 

@@ -13,7 +13,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from webapp.approvals.advice import payout_approval_advice
+from webapp.approvals.advice import payout_approval_advice, payout_quote_advice
 from webapp.approvals.bulk import (
     Review,
     Selected,
@@ -40,6 +40,7 @@ bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 KEEP = ("payout", "reason")
 
 bp.add_app_template_global(payout_approval_advice, "payout_approval_advice")
+bp.add_app_template_global(payout_quote_advice, "payout_quote_advice")
 
 
 def _filters() -> QueueFilters:

@@ -14,10 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from webapp.approvals.facts import Item, case_for
 from webapp.approvals.fingerprint import matches
 from webapp.approvals.policy import Author, Refusal, Refused, Subject, decide, decide_reject
+from webapp.approvals.preflight_text import explain
 from webapp.audit import record
 from webapp.extensions import db
 from webapp.models import Payout, PayoutApproval, PayoutCopy, PayoutStatus, User
 from webapp.models.base import utcnow
+from webapp.payout_core import preflight
 from webapp.payout_core.failures import Failure
 from webapp.payout_core.recovery import send_and_follow_up
 from webapp.payout_core.state import move
@@ -26,7 +28,20 @@ from webapp.payout_core.timeline import add_event
 S = PayoutStatus
 # The policy's refusal types, under the names this module always exported.
 ApprovalRefused = Refused
-__all__ = ["ApprovalOutcome", "ApprovalRefused", "Refusal", "approve", "reject"]
+__all__ = ["ApprovalOutcome", "ApprovalRefused", "PreflightRefused", "Refusal", "approve",
+           "reject"]
+
+
+class PreflightRefused(Refused):
+    """The provider's terms changed since creation; `check` holds then and now."""
+
+    def __init__(self, check: preflight.Preflight, message: str) -> None:
+        super().__init__(Refusal.PREFLIGHT, Subject.PAYOUT)
+        self.check = check
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,22 @@ def _keep_approval(payout: Payout, manager: User) -> None:
         earlier.payout_version = payout.version
 
 
+def _preflight(payout: Payout, manager: User) -> None:
+    """Re-run the pre-request before anything is claimed or sent; a refusal leaves the payout
+    waiting, with the reason on its timeline and in the audit log."""
+    check = preflight.check(payout)
+    if check.ok:
+        return
+    db.session.rollback()
+    params = check.params()
+    add_event(payout, "preflight_refused", actor_id=manager.id, failure=check.failure,
+              **params)
+    record("payout.approval_refused", actor=manager, target=f"payout:{payout.id}",
+           details={"reason": Refusal.PREFLIGHT.value, **params})
+    db.session.commit()
+    raise PreflightRefused(check, explain(check, payout.service_code))
+
+
 def approve(payout_id: int, manager: User, fingerprint: str | None,
             step_up_fresh: bool = True) -> ApprovalOutcome:
     """Approve and ask the provider to process, if the policy allows. `fingerprint` must match
@@ -99,6 +130,7 @@ def approve(payout_id: int, manager: User, fingerprint: str | None,
         raise _refuse(payout, manager, decision.refusal, "approval")
     if not decision.final:
         return _record_partial(payout, manager)
+    _preflight(payout, manager)
     now = utcnow()
     won = move(payout.id, [S.AWAITING_APPROVAL], S.APPROVED,
                Payout.version == payout.version, Payout.created_by_id != manager.id,

@@ -34,6 +34,7 @@ from webapp.demo_data.plan import (
     WAITING_BATCH_DAYS_AGO,
     Planned,
 )
+from webapp.demo_data.reconciliation import seed_reconciliation
 from webapp.extensions import db
 from webapp.models import AuditEvent, Batch, BatchRow, Payout, PayoutEvent, User
 from webapp.payout_core.create import PayoutDraft, submit_payout
@@ -175,6 +176,7 @@ def seed_demo_data(sandbox_url: str) -> SeedReport | None:
         _backdate_payout(payout_id, plan.days_ago)
     _backdate_batch(finished.id, FINISHED_BATCH_DAYS_AGO)
     _backdate_batch(waiting.id, WAITING_BATCH_DAYS_AGO)
+    seed_reconciliation(sandbox_url)  # one run with a difference of every kind
     db.session.expire_all()
     for payout in db.session.scalars(select(Payout)):
         report.by_status[payout.status] = report.by_status.get(payout.status, 0) + 1

@@ -21,6 +21,14 @@ from webapp.models.notification import (
 )
 from webapp.models.payout import Payout, PayoutEvent
 from webapp.models.recipient import PayoutCopy, Recipient, RecipientDetail, RecipientPayout
+from webapp.models.reconciliation import (
+    DifferenceKind,
+    ReconciliationDifference,
+    ReconciliationMatch,
+    ReconciliationRun,
+    RunPhase,
+    RunStatus,
+)
 from webapp.models.security import (
     AccountChange,
     BackupCode,
@@ -55,6 +63,7 @@ __all__ = [
     "ChangeKind",
     "ChangeStatus",
     "EmailAddress",
+    "DifferenceKind",
     "IllegalBatchTransition",
     "IllegalTransition",
     "Notification",
@@ -69,8 +78,13 @@ __all__ = [
     "Recipient",
     "RecipientDetail",
     "RecipientPayout",
+    "ReconciliationDifference",
+    "ReconciliationMatch",
+    "ReconciliationRun",
     "Role",
     "RowState",
+    "RunPhase",
+    "RunStatus",
     "SetupLink",
     "User",
     "UserRole",

@@ -61,6 +61,7 @@ class _ScrapeTime(Collector):
             for state, count in email_counts().items():
                 emails.add_metric([state], count)
             yield emails
+        yield _open_differences()
         depth_of_queue = current_app.extensions.get("queue_depth")
         if depth_of_queue is None:
             return
@@ -72,6 +73,19 @@ class _ScrapeTime(Collector):
         queue = GaugeMetricFamily(f"{PREFIX}_queue_pending", "Jobs waiting in the task queue.")
         queue.add_metric([], depth)
         yield queue
+
+
+def _open_differences() -> Metric:
+    """Reconciliation differences nobody has explained yet (alert when above zero)."""
+    from webapp.extensions import db
+    from webapp.models import ReconciliationDifference
+
+    gauge = GaugeMetricFamily(f"{PREFIX}_reconciliation_open_differences",
+                              "Reconciliation differences not explained yet.")
+    gauge.add_metric([], db.session.scalar(
+        select(func.count()).select_from(ReconciliationDifference)
+        .where(ReconciliationDifference.explained.is_(False))) or 0)
+    return gauge
 
 
 class DeskMetrics:

@@ -136,6 +136,8 @@ EVENT_LABELS = {
     "copy_fix_of": _l("Fixed and resent: a corrected copy of an earlier payout"),
     "copied_again": _l("Paid again as a new payout"),
     "copied_fix": _l("Fixed and resent as a new payout"),
+    "preflight_refused": _l("Approval stopped: the provider's terms changed since creation"),
+    "reconciliation": _l("Status settled by reconciliation with the provider"),
 }
 
 

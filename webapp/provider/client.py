@@ -7,7 +7,7 @@ the caller resolves an unknown outcome by looking the invoice up by its referenc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -27,6 +27,7 @@ from webapp.provider.types import (
 from webapp.provider.values import OutOfBounds, to_int
 
 MAX_SERVICE_PAGES = 100  # a guard against a provider whose `links.next` never ends
+MAX_INVOICE_PAGES = 1_000_000  # the same guard for the invoice list (its cursors)
 
 
 class PaymegaClient:
@@ -152,6 +153,19 @@ class PaymegaClient:
             params["page[after]"] = after
         return self._http.call("GET", "/payout-invoices", params=params, retry=True,
                                parse=parsing.parse_invoice_page)
+
+    def invoice_pages(self, *, after: str | None = None, size: int = 100
+                      ) -> Iterator[InvoicePage]:
+        """Every page older than `after` (from the newest without it), one at a time, so a
+        caller holds one page in memory; stops at an empty page or when `links.next` ends."""
+        for _ in range(MAX_INVOICE_PAGES):
+            page = self.list_invoices(after=after, size=size)
+            if not page.invoices:
+                return
+            yield page
+            if page.has_next is False or page.after is None or page.after == after:
+                return
+            after = page.after
 
     # --- helpers ------------------------------------------------------------------------
 

@@ -320,7 +320,10 @@ def parse_invoice_page(body: Any) -> InvoicePage:
     if not isinstance(data, list):
         raise MalformedResponse("The invoice list's `data` is not a list.", body=body)
     meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+    links = body.get("links") if isinstance(body.get("links"), dict) else None
+    following = links.get("next") if links is not None else None
     return InvoicePage(
+        has_next=None if links is None else isinstance(following, str) and bool(following),
         invoices=tuple(inv for item in data if (inv := parse_invoice(item)) is not None),
         count=_int_or_none(meta.get("count")),
         size=_int_or_none(meta.get("size")),

@@ -211,3 +211,4 @@ class InvoicePage:
     size: int | None = None
     before: str | None = None  # cursors as given in `meta`
     after: str | None = None
+    has_next: bool | None = None  # `links.next` given and not empty (None: no `links`)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
-from webapp.sandbox import control, routes_catalogue, routes_invoices
+from webapp.sandbox import control, outside, routes_catalogue, routes_invoices
 from webapp.sandbox.store import SandboxState
 from webapp.sandbox.views import ERRORS, error_response, json_response
 
@@ -17,6 +17,7 @@ def create_sandbox_app(state: SandboxState) -> Flask:
     app.register_blueprint(routes_catalogue.bp)
     app.register_blueprint(routes_invoices.bp)
     app.register_blueprint(control.bp)
+    app.register_blueprint(outside.bp)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

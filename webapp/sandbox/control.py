@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from flask import Blueprint, Response
 
+from webapp.sandbox import overrides
 from webapp.sandbox.canned import queue_answer
-from webapp.sandbox.request_helpers import read_json, state
+from webapp.sandbox.request_helpers import parse_amount, read_json, state
 from webapp.sandbox.store import FAULTS, OPERATIONS
 from webapp.sandbox.views import json_response, validation_error
 
@@ -100,3 +101,29 @@ def options() -> Response:
 def totals() -> Response:
     """The provider-side totals: every invoice, create and process requests per key."""
     return json_response({"data": state().provider_totals()})
+
+
+@bp.post("/services/<code>")
+def change_service(code: str) -> Response:
+    """JSON {gone, status, amount_min, amount_max, rate_factor} (any of them; {} restores):
+    the catalogue changes behind the desk's back, as a provider's does."""
+    body = read_json()
+    if body is None or set(body) - set(overrides.KNOWN):
+        return validation_error({"body": "An object with: " + ", ".join(overrides.KNOWN)})
+    changes: dict[str, object] = {}
+    for name, value in body.items():
+        if name == "gone":
+            if not isinstance(value, bool):
+                return validation_error({name: "This value should be of type bool."})
+            changes[name] = value
+        elif name == "status":
+            if not isinstance(value, str):
+                return validation_error({name: "This value should be of type string."})
+            changes[name] = value
+        else:
+            amount = parse_amount(value)
+            if amount is None or amount <= 0:
+                return validation_error({name: "This value should be a positive number."})
+            changes[name] = amount
+    return json_response({"data": {code: {k: str(v) for k, v in
+                                          overrides.set_override(state(), code, changes).items()}}})

@@ -54,10 +54,9 @@ def load(state: SandboxState, path: Path) -> int:
         return 0
     document = json.loads(path.read_text(encoding="utf-8"))
     with state.lock:
-        for data in document.get("invoices", []):
-            invoice = _decode(data)
-            state.invoices[invoice.id] = invoice
-            state.by_reference[invoice.reference_id] = invoice.id
+        for invoice in sorted((_decode(d) for d in document.get("invoices", [])),
+                              key=lambda i: i.seq):
+            state._keep(invoice)
         state.customers.update(document.get("customers", {}))
         state._seq = max(state._seq, int(document.get("seq", 0)))
         unfinished = [i.id for i in state.invoices.values() if i.status == "processing"]

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from webapp.sandbox import faults
-from webapp.sandbox.catalogue import Service, convert, known_currency
+from webapp.sandbox import faults, overrides
+from webapp.sandbox.catalogue import Service, known_currency
 from webapp.sandbox.catalogue_data import ACCOUNT, ACCOUNT_CURRENCY, METHODS, SERVICES
 from webapp.sandbox.request_helpers import (
     parse_amount,
@@ -66,10 +66,15 @@ def _prerequest(body: dict[str, Any], live: bool) -> Response:
     currency, amount = str(body["currency"]), parse_amount(body["amount"])
     assert amount is not None  # checked above
     services: dict[str, Any] = {}
-    for service in SERVICES:
-        rate, converted = convert(amount, currency, service.currency)
+    for listed in SERVICES:
+        service = overrides.effective(state(), listed)
+        if service is None:
+            continue
+        rate, converted = overrides.rate_and_amount(state(), service, amount, currency)
         if service.amount_min <= converted <= service.amount_max:
-            services[service.code] = service_view(service, rate, converted, live)
+            view = service_view(service, rate, converted, live)
+            view["fee"] = number(overrides.fee_for(service, amount, currency))
+            services[service.code] = view
     used = dict.fromkeys(s["method"] for s in services.values())
     methods = {code: method_view(METHODS[code]) for code in used}
     test_mode = state().test_mode
@@ -99,6 +104,12 @@ def _positive_int(name: str, default: int) -> int | None:
     return int(raw) if raw.isdigit() and int(raw) > 0 else None
 
 
+def _offered() -> list[Service]:
+    """The catalogue as it stands after changes made behind the desk's back."""
+    found = (overrides.effective(state(), s) for s in SERVICES)
+    return [s for s in found if s is not None]
+
+
 def _service_page() -> Response:
     page, size = _positive_int("page[number]", 1), _positive_int("page[size]", DEFAULT_PAGE_SIZE)
     if page is None:
@@ -106,9 +117,10 @@ def _service_page() -> Response:
     if size is None or size > MAX_PAGE_SIZE:
         return validation_error(
             {"page[size]": f"This value should be between 1 and {MAX_PAGE_SIZE}."})
-    total = len(SERVICES)
+    offered = _offered()
+    total = len(offered)
     pages = max(1, math.ceil(total / size))
-    chunk = SERVICES[(page - 1) * size: page * size]
+    chunk = offered[(page - 1) * size: page * size]
     test_mode = state().test_mode
 
     def link(index: int) -> str:
@@ -136,7 +148,7 @@ def one_service(service_ref: str) -> Response:
         return error_response(401)
 
     def perform() -> Response:
-        found = next((s for s in SERVICES if service_ref in (service_id(s), s.code)), None)
+        found = next((s for s in _offered() if service_ref in (service_id(s), s.code)), None)
         if found is None:
             return error_response(404)
         resource = service_resource(found, service_id(found), ACCOUNT_CURRENCY, state().test_mode)

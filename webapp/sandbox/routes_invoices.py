@@ -148,33 +148,23 @@ def _list_page() -> Response:
         return validation_error(
             {"page[size]": f"This value should be between 1 and {MAX_PAGE_SIZE}."})
     size = int(raw_size)
-    items = state().newest_first()
-    ids = [i.id for i in items]
     after, before = request.args.get("page[after]"), request.args.get("page[before]")
-    for name, cursor in (("page[after]", after), ("page[before]", before)):
-        if cursor and cursor not in ids:
-            return validation_error({name: INVALID})
-    if after:
-        start = ids.index(after) + 1
-        end = min(len(items), start + size)
-    elif before:
-        end = ids.index(before)
-        start = max(0, end - size)
-    else:
-        start, end = 0, min(len(items), size)
-    window = items[start:end]
+    found = state().window(after, before, size)
+    if found is None:
+        name = "page[after]" if after else "page[before]"
+        return validation_error({name: INVALID})
+    window, newer, older = found
     first = window[0].id if window else None
     last = window[-1].id if window else None
     base = f"/payout-invoices?page[size]={size}"
     newer_cursor = first or after
     older_cursor = last or before
     links = {
-        "prev": f"{base}&page[before]={newer_cursor}" if start > 0 and newer_cursor else "",
-        "next": f"{base}&page[after]={older_cursor}" if end < len(items) and older_cursor else "",
+        "prev": f"{base}&page[before]={newer_cursor}" if newer and newer_cursor else "",
+        "next": f"{base}&page[after]={older_cursor}" if older and older_cursor else "",
     }
     return json_response({
         "meta": {"count": len(window), "size": size, "before": first, "after": last},
         "links": links,
         "data": [_resource(i, in_list=True) for i in window],
     })
-

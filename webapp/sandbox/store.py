@@ -96,6 +96,10 @@ class SandboxState:
         with self.lock:
             self.generation += 1
             self.invoices: dict[str, Invoice] = {}
+            # Ids oldest first, and each id's place there: the cursor list reads a window
+            # without sorting every invoice on every page.
+            self.order: list[str | None] = []
+            self.place: dict[str, int] = {}
             self.by_reference: dict[str, str] = {}
             self.customers: dict[str, str] = {}
             self.faults: dict[str, list[list[Any]]] = {}
@@ -108,6 +112,8 @@ class SandboxState:
             # > 0: process answers 2xx but the invoice stays `created` this many seconds
             # (the spec's own sample answer; processing is asynchronous).
             self.hold_created_seconds = 0.0
+            # Catalogue changes made behind the desk's back (overrides.py), per service code.
+            self.service_overrides: dict[str, dict[str, Any]] = {}
             self._seq = 0
             self.revision = 0  # grows with every stored or changed invoice (persistence.py)
 
@@ -154,11 +160,80 @@ class SandboxState:
             now = int(time.time())
             invoice = Invoice(id="cpoi_" + random_token(), seq=self._seq, created=now,
                               updated=now, **attrs)
-            self.invoices[invoice.id] = invoice
-            self.by_reference[invoice.reference_id] = invoice.id
+            self._keep(invoice)
             self.counters["invoices_stored"][invoice.reference_id] += 1
             self.revision += 1
             return replace(invoice), True
+
+    def _keep(self, invoice: Invoice) -> None:
+        self.invoices[invoice.id] = invoice
+        self.by_reference[invoice.reference_id] = invoice.id
+        self.place[invoice.id] = len(self.order)
+        self.order.append(invoice.id)
+
+    def add_outside(self, count: int, make: Any) -> list[str]:
+        """Store `count` invoices made elsewhere (`make(seq, now)` returns the attributes):
+        another system of the merchant, or the provider's back office. Returns their ids."""
+        ids = []
+        with self.lock:
+            now = int(time.time())
+            for _ in range(count):
+                self._seq += 1
+                attrs = make(self._seq, now)
+                invoice = Invoice(id="cpoi_" + random_token(), seq=self._seq, **attrs)
+                self._keep(invoice)
+                ids.append(invoice.id)
+            self.revision += 1
+        return ids
+
+    def forget(self, invoice_id: str) -> bool:
+        """The provider loses an invoice (for reconciliation's "missing at the provider")."""
+        with self.lock:
+            invoice = self.invoices.pop(invoice_id, None)
+            if invoice is None:
+                return False
+            self.by_reference.pop(invoice.reference_id, None)
+            self.order[self.place.pop(invoice_id)] = None
+            self.revision += 1
+            return True
+
+    def window(self, after: str | None, before: str | None, size: int
+               ) -> tuple[list[Invoice], bool, bool] | None:
+        """Newest first: `size` invoices older than `after`, or newer than `before`, or the
+        newest. (copies, newer ones exist, older ones exist); None for an unknown cursor."""
+        with self.lock:
+            order = self.order
+            if after:
+                if after not in self.place:
+                    return None
+                top = self.place[after] - 1
+            elif before:
+                if before not in self.place:
+                    return None
+                top = None
+            else:
+                top = len(order) - 1
+            found: list[Invoice] = []
+            if top is None:  # newer than `before`: walk up, then turn the window over
+                position = self.place[before] + 1
+                while position < len(order) and len(found) < size:
+                    if order[position] is not None:
+                        found.append(self.invoices[order[position]])
+                    position += 1
+                found.reverse()
+                newer = any(order[i] is not None for i in range(position, len(order)))
+                oldest = self.place[found[-1].id] if found else self.place[before] + 1
+                older = any(order[i] is not None for i in range(oldest - 1, -1, -1))
+                return [replace(i) for i in found], newer, older
+            position = top
+            while position >= 0 and len(found) < size:
+                if order[position] is not None:
+                    found.append(self.invoices[order[position]])
+                position -= 1
+            older = any(order[i] is not None for i in range(position, -1, -1))
+            newest = self.place[found[0].id] if found else top + 1
+            newer = any(order[i] is not None for i in range(newest + 1, len(order)))
+            return [replace(i) for i in found], newer, older
 
     def get(self, invoice_id: str) -> Invoice | None:
         with self.lock:

@@ -94,6 +94,8 @@ def service_view(service: Service, rate: Decimal, converted: Decimal, live: bool
         view.update(amount_min=number(service.amount_min), amount_max=number(service.amount_max),
                     exchange_rate=number(rate),
                     amount=money_text(converted, service.precision))
+        if service.status != "available":  # a service switched off behind the desk's back
+            view["status"] = service.status
     return view
 
 

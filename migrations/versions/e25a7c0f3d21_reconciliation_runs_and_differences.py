@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e25a7c0f3d21'
-down_revision = 'b17a0c2d9e41'
+down_revision = 'e24a0b1c2d3f'
 branch_labels = None
 depends_on = None
 

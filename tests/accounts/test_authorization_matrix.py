@@ -145,6 +145,13 @@ EXPECTED: dict[str, Expected] = {
     "notifications.confirm_page": public(),  # signed out: "sign in first", no details
     "notifications.confirm": only(*EVERYONE),
     "notifications.admin_set_address": only("admin"),
+    "reconciliation.index": only("manager", "admin", "auditor"),
+    "reconciliation.start": only("manager", "admin", "auditor"),
+    "reconciliation.run": only("manager", "admin", "auditor"),
+    "reconciliation.progress": only("manager", "admin", "auditor"),
+    "reconciliation.explain": only("manager", "admin", "auditor"),
+    "reconciliation.export_csv": only("manager", "admin", "auditor"),
+    "reconciliation.export_xlsx": only("manager", "admin", "auditor"),
 }
 IGNORED = {"static"}
 
@@ -227,6 +234,30 @@ def _recipient_detail(users: dict[str, User]) -> int:
     return recipient.details[0].id
 
 
+def _reconciliation_run(users: dict[str, User]) -> int:
+    """A finished reconciliation run (shared by `difference_id`)."""
+    from webapp.models import ReconciliationRun
+    from webapp.reconciliation import runner
+
+    found = db.session.scalar(db.select(ReconciliationRun.id))
+    if found is not None:
+        return found
+    start, end = runner.day_bounds(utcnow())
+    run = runner.create_run(start, end, requested_by_id=users["auditor"].id)
+    db.session.commit()
+    return run.id
+
+
+def _difference(users: dict[str, User]) -> int:
+    from webapp.models import ReconciliationDifference
+
+    row = ReconciliationDifference(run_id=_reconciliation_run(users), kind="amount",
+                                   currency="USD", desk_value="10", provider_value="12")
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
 def _notification(users: dict[str, User]) -> int:
     """A notification of the operator's."""
     from webapp.models import Notification
@@ -245,6 +276,8 @@ PARAM_FACTORIES: dict[str, Callable[[dict[str, User]], object]] = {
     "payout_id": _payout,
     "batch_id": _batch,
     "notification_id": _notification,
+    "run_id": _reconciliation_run,
+    "difference_id": _difference,
     "token": _setup_token,
     "currency": lambda users: "EUR",
     "recipient_id": _recipient,

@@ -21,6 +21,7 @@ from webapp.payout_core.labels import (
     resolution_text,
     status_badge,
     status_label,
+    status_money,
 )
 from webapp.payout_core.money import amount_example, currency_precision
 
@@ -110,7 +111,7 @@ def init_app(app: Flask) -> None:
     (Flask-Babel's, which names no zone) is replaced by `when`."""
     app.jinja_env.filters.update(
         money=format_money, when=format_when, iso=iso_time, datetimeformat=format_when,
-        status_label=status_label_once, status_badge=status_badge,
+        status_label=status_label_once, status_badge=status_badge, status_money=status_money,
         provider_status=provider_status_label, provider_error=provider_error,
     )
     app.jinja_env.globals.update(time_tag=time_tag, row_format=row_format,

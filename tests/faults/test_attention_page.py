@@ -25,7 +25,7 @@ def test_unknown_and_failed_payouts_are_listed_for_admins(make_user, make_payout
     assert f">{refused.id}</a>" in page and f">{fine.id}</a>" not in page
     assert page.index(f">{unknown.id}</a>") < page.index(f">{refused.id}</a>")
     detail = client_for("olga").get(f"/payouts/{unknown.id}").get_data(as_text=True)
-    assert "Checking whether the provider created it" in detail and "Last checked" in detail
+    assert "Checking with provider" in detail and "Last checked" in detail
     assert "neither paid nor failed" in detail
     db.session.expire_all()
     assert db.session.get(Payout, unknown.id).status == S.CREATION_UNKNOWN

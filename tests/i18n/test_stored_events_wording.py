@@ -70,3 +70,19 @@ def test_the_error_kind_is_the_code_not_a_display_text(app):
             "The provider refused access."
         assert failure_text({"kind": "ServerError 500: Paymega answered 500"}) == \
             "Unexpected error."
+
+
+@pytest.mark.parametrize(("language", "badge", "meaning"), [
+    ("en", "Awaiting approval", "Awaiting approval; not paid yet."),
+    ("ru", "Ожидает одобрения", "Ожидает одобрения; ещё не выплачено."),
+    ("uk", "Очікує схвалення", "Очікує схвалення; ще не виплачено."),
+])
+def test_the_status_says_where_the_money_is(language, badge, meaning, make_user, make_payout,
+                                            client_for, sandbox):
+    """Issue 21: a short badge for lists, and beside it on the payout's page what the status
+    means for the money (a payout waiting for approval is not paid yet)."""
+    olga = make_user("olga", Role.OPERATOR, language=language)
+    payout = make_payout(olga)
+    html = client_for("olga").get(f"/payouts/{payout.id}").get_data(True)
+    assert f'data-status="awaiting_approval">{badge}</span>' in html
+    assert f'<span class="status-money">{meaning}</span>' in html

@@ -134,8 +134,8 @@ def test_operator_sees_own_payouts_to_fix(make_user, client_for):
     page = client_for("olga").get("/").get_data(True)
     fix = re.search(r'id="waiting-fix".*?</div>', section(page, "waiting"), re.S).group(0)
     assert '<p class="big-number">4</p>' in fix
-    assert re.search(r"Payment failed; not paid</span></a> 2</li>", fix)
-    assert re.search(r"Not created; no money moved</span></a> 1</li>", fix)
+    assert re.search(r"Failed</span></a> 2</li>", fix)
+    assert re.search(r"Not created</span></a> 1</li>", fix)
     assert f"creator={olga.id}" in fix and "waiting-approve" not in page
 
 

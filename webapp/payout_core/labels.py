@@ -1,5 +1,5 @@
-"""Human names for our statuses (worded by what happened to the money), the provider's
-statuses and its resolution codes."""
+"""Human names for our statuses (short, for badges) and what each means for the money, the
+provider's statuses and its resolution codes."""
 
 from __future__ import annotations
 
@@ -13,6 +13,20 @@ from webapp.payout_core import failures
 S = PayoutStatus
 
 STATUS_LABELS = {
+    S.AWAITING_APPROVAL: _l("Awaiting approval"),
+    S.CREATION_UNKNOWN: _l("Checking with provider"),
+    S.FAILED_TO_CREATE: _l("Not created"),
+    S.REJECTED: _l("Rejected"),
+    S.APPROVED: _l("Approved, sending"),
+    S.PROCESSING_UNKNOWN: _l("Processing: checking with provider"),
+    S.PROCESSING: _l("Processing"),
+    S.PROCESSED: _l("Paid"),
+    S.PARTIALLY_PROCESSED: _l("Partially paid"),
+    S.FAILED: _l("Failed"),
+}
+
+# Said beside the badge on a payout's page: where the money is.
+STATUS_MONEY = {
     S.AWAITING_APPROVAL: _l("Awaiting approval; not paid yet"),
     S.CREATION_UNKNOWN: _l("Checking whether the provider created it"),
     S.FAILED_TO_CREATE: _l("Not created; no money moved"),
@@ -20,8 +34,6 @@ STATUS_LABELS = {
     S.APPROVED: _l("Approved; asking the provider to pay"),
     S.PROCESSING_UNKNOWN: _l("Payment asked for; checking with the provider"),
     S.PROCESSING: _l("Being paid by the provider"),
-    S.PROCESSED: _l("Paid"),
-    S.PARTIALLY_PROCESSED: _l("Partially paid"),
     S.FAILED: _l("Payment failed; not paid"),
 }
 
@@ -233,6 +245,15 @@ def _lineage(details: dict[str, Any]) -> list[str]:
 def event_label(kind: str) -> str:
     label = EVENT_LABELS.get(kind)
     return str(label) if label is not None else kind
+
+
+def status_money(status: str | None) -> str:
+    """What the status means for the money ("" where the label says it all: paid)."""
+    try:
+        meaning = STATUS_MONEY.get(PayoutStatus(status))
+    except ValueError:
+        return ""
+    return str(meaning) if meaning is not None else ""
 
 
 def status_label(status: str | None) -> str:

@@ -154,3 +154,14 @@ def test_the_dashboard_warns_while_differences_are_open(with_differences, login_
     db.session.execute(db.update(ReconciliationDifference).values(explained=True))
     db.session.commit()
     assert 'id="reconciliation-warning"' not in manager.get("/").get_data(as_text=True)
+
+
+def test_the_csv_export_follows_a_russian_readers_spreadsheet(with_differences, make_user,
+                                                              client_for):
+    """Issue 21's rule for every export: ";" between fields where the decimal sign is ","."""
+    make_user("vera", Role.AUDITOR, language="ru")
+    answer = client_for("vera").get(
+        f"/reconciliation/runs/{with_differences.id}/differences.csv")
+    text = answer.get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert len(rows) == 4 and all(len(row) == 11 for row in rows)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 from tests.tracking.listing_data import NOW, add, insert_rows, payout_row
+from webapp.downloads import guard
 from webapp.models import PayoutStatus, Role
 from webapp.payouts import export
 
@@ -75,8 +76,8 @@ def test_formula_injection_is_neutralised(make_user, client_for):
     assert row["Recipient e-mail"] == "'@SUM(A1)"
     assert row["Description"] == "'+1+2"
     assert row["Recipient details"] == "account: -3-4"  # starts with a letter: left alone
-    assert export.guard("-3") == "'-3" and export.guard("\t=1") == "'\t=1"
-    assert export.guard("Rita") == "Rita"
+    assert guard("-3") == "'-3" and guard("\t=1") == "'\t=1"
+    assert guard("Rita") == "Rita"
 
 
 def test_xlsx_opens_with_openpyxl(make_user, client_for):

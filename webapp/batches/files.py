@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from webapp.batches.columns import Column
 from webapp.batches.validation import error_message
+from webapp.downloads import guard
 from webapp.extensions import db
 from webapp.models import BatchRow, Payout, RowState
 from webapp.payout_core.failures import Failure
 from webapp.payout_core.labels import failure_text, status_label
-from webapp.payouts.export import guard
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -15,8 +15,6 @@ is abandoned halfway leaves neither a context nor a connection behind.
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,11 +22,11 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Engine, Select
 from sqlalchemy.orm import aliased
 
+from webapp.downloads import csv_chunks, csv_convention, guard
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
 from webapp.models.base import as_utc
@@ -38,26 +36,12 @@ from webapp.payout_core.money import currency_precision, quantize
 from webapp.payouts.listing import Cursor, newest_first
 
 BATCH = 1000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 64 * 1024
-
-
-def guard(value: str) -> str:
-    """Text a spreadsheet would read as a formula (=, +, -, @ …) is prefixed with a quote."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def amount_text(amount: Decimal, currency: str, decimal_sign: str = ".") -> str:
     """No grouping, the currency's own decimals, the locale's decimal sign: "1500,50"."""
     return f"{quantize(Decimal(amount), currency):f}".replace(".", decimal_sign)
-
-
-def csv_convention() -> tuple[str, str]:
-    """(field separator, decimal sign) for the reader's locale, as their spreadsheet reads CSV."""
-    locale = get_locale()
-    symbols = locale.number_symbols if locale is not None else {}
-    decimal_sign = (symbols.get("latn") or symbols).get("decimal", ".")
-    return (";" if decimal_sign == "," else ","), decimal_sign
 
 
 @dataclass(frozen=True)
@@ -123,20 +107,15 @@ class ExportJob:
 
 
 def csv_lines(job: ExportJob) -> Iterator[str]:
-    """CSV text, a batch of rows per chunk; a BOM first so Excel reads it as UTF-8."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=job.separator)
-    buffer.write("\ufeff")
-    writer.writerow([guard(h) for h in job.headers])
-    for count, row in enumerate(job.rows(), start=1):
+    """CSV text, a batch of rows per chunk."""
+    return csv_chunks(job.headers, _csv_rows(job), job.separator)
+
+
+def _csv_rows(job: ExportJob) -> Iterator[list[Any]]:
+    for row in job.rows():
         created = job.local(row.created_at).isoformat(timespec="seconds")
         amount = amount_text(row.amount, row.currency, job.decimal_sign)
-        writer.writerow(job.cells(row, created, amount))
-        if count % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+        yield job.cells(row, created, amount)
 
 
 def xlsx_chunks(job: ExportJob) -> Iterator[bytes]:

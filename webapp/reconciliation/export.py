@@ -3,8 +3,6 @@ thousands); every text guarded against spreadsheet formulas, as the payout expor
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,18 +11,14 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Engine, Select
 
+from webapp.downloads import csv_chunks, csv_convention, guard
 from webapp.extensions import db
 from webapp.models import ReconciliationDifference
 from webapp.reconciliation.services import KIND_LABELS
 
 BATCH = 1000
 CHUNK = 64 * 1024
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 D = ReconciliationDifference
-
-
-def guard(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 @dataclass(frozen=True)
@@ -37,6 +31,7 @@ class DifferenceExport:
     kinds: dict[str, str]
     yes_no: tuple[str, str]
     sheet_title: str
+    separator: str = ","
 
     @classmethod
     def prepare(cls, query: Select[tuple[ReconciliationDifference]]) -> DifferenceExport:
@@ -47,7 +42,7 @@ class DifferenceExport:
                    _("Currency"), _("Desk"), _("Provider"), _("Settled"), _("Explained"),
                    _("Note")]
         return cls(columns, db.engine, headers, {k.value: str(v) for k, v in KIND_LABELS.items()},
-                   (_("yes"), _("no")), _("Differences"))
+                   (_("yes"), _("no")), _("Differences"), csv_convention()[0])
 
     def rows(self) -> Iterator[list[Any]]:
         last = 0
@@ -71,17 +66,8 @@ class DifferenceExport:
 
 
 def csv_lines(export: DifferenceExport) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow([guard(h) for h in export.headers])
-    for count, row in enumerate(export.rows(), start=1):
-        writer.writerow(row)
-        if count % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    """CSV in the reader's convention (";" where the decimal sign is a comma)."""
+    return csv_chunks(export.headers, export.rows(), export.separator)
 
 
 def xlsx_chunks(export: DifferenceExport) -> Iterator[bytes]:

@@ -2,7 +2,7 @@
 
 
 # What other features may import: the one approval policy and its facts, the approval
-# services and the payout fingerprint.
-PUBLIC_MODULES = ("services", "fingerprint", "policy", "facts")
+# services, the payout fingerprint and the wording of a pre-flight refusal (batches).
+PUBLIC_MODULES = ("services", "fingerprint", "policy", "facts", "preflight_text")
 
 __all__ = ["PUBLIC_MODULES"]

@@ -10,6 +10,7 @@ from webapp.payout_core.money import currency_precision, format_amount_text
 from webapp.payout_core.preflight import Cause, Preflight
 
 NOTHING_SENT = _l("Nothing was sent to the provider; the payout stays in the queue.")
+BATCH_NOTHING_SENT = _l("Nothing was sent to the provider; the batch still waits for approval.")
 
 
 def _money(value: Decimal | None, currency: str) -> str:
@@ -23,7 +24,7 @@ def _rate(value: Decimal | None) -> str:
     return "—" if value is None else format(value.normalize(), "f")
 
 
-def explain(check: Preflight, service: str) -> str:
+def explain(check: Preflight, service: str, nothing_sent: str | None = None) -> str:
     """One sentence on why the approval stopped, then what happened to the payout."""
     then, now = check.then, check.now
     currency = then.service_currency
@@ -53,4 +54,4 @@ def explain(check: Preflight, service: str) -> str:
                   moved=check.moved_percent, tolerance=check.tolerance_percent,
                   gets_now=_money(now.recipient_gets, currency),
                   gets_then=_money(then.recipient_gets, currency))
-    return f"{text} {NOTHING_SENT}"
+    return f"{text} {nothing_sent or NOTHING_SENT}"

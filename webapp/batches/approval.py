@@ -18,17 +18,58 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.approvals.facts import Item, case_for
 from webapp.approvals.policy import Author, Refusal, Refused, Subject, decide, decide_reject
+from webapp.approvals.preflight_text import BATCH_NOTHING_SENT, explain
 from webapp.audit import record
 from webapp.batches.status import move_batch
 from webapp.crypto import same_text
 from webapp.extensions import db
 from webapp.models import Batch, BatchApproval, BatchRow, BatchStatus, RowState, User
 from webapp.models.base import utcnow
+from webapp.payout_core import preflight
 
 B = BatchStatus
 # The policy's refusal types, under the names this module always exported.
 BatchRefusal = Refusal
 BatchRefused = Refused
+
+
+class BatchPreflightRefused(Refused):
+    """The provider's terms changed since upload for some of the batch's amounts."""
+
+    def __init__(self, check: preflight.Preflight, message: str) -> None:
+        super().__init__(Refusal.PREFLIGHT, Subject.BATCH)
+        self.check = check
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _amounts_to_check(batch: Batch) -> list[Decimal]:
+    """The smallest and the largest amount among the rows to be paid: limits bound both ends,
+    and the rate is the same for all."""
+    low, high = db.session.execute(select(func.min(BatchRow.amount), func.max(BatchRow.amount))
+                                   .where(BatchRow.batch_id == batch.id,
+                                          BatchRow.state == RowState.PENDING.value)).one()
+    return sorted({a for a in (low, high) if a is not None})
+
+
+def _preflight(batch: Batch, manager: User) -> None:
+    """As for a single payout (webapp/payout_core/preflight.py), before the batch is approved:
+    a refusal leaves it waiting, worded for the manager, audited."""
+    for amount in _amounts_to_check(batch):
+        check = preflight.check(preflight.BatchAmount(
+            currency=batch.currency, amount=amount, service_code=batch.service_code,
+            service_snapshot=batch.service_snapshot))
+        if check.ok:
+            continue
+        db.session.rollback()
+        record("batch.approval_refused", actor=manager, target=f"batch:{batch.id}",
+               details={"reason": Refusal.PREFLIGHT.value, "amount": str(amount),
+                        **check.params()})
+        db.session.commit()
+        raise BatchPreflightRefused(check, explain(check, batch.service_code,
+                                                   str(BATCH_NOTHING_SENT)))
 
 
 @dataclass(frozen=True)
@@ -111,6 +152,7 @@ def approve_batch(batch_id: int, manager: User, fingerprint: str | None,
         except IntegrityError:
             raise _refuse(batch, manager, Refusal.ALREADY_APPROVED_BY_YOU, "approval") from None
         return BatchApprovalOutcome(batch, fully_approved=False)
+    _preflight(batch, manager)
     won = move_batch(batch.id, [B.AWAITING_APPROVAL], B.APPROVED,
                      Batch.version == batch.version, Batch.created_by_id != manager.id,
                      approved_by_id=manager.id, approved_at=utcnow())

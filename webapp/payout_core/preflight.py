@@ -13,11 +13,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 
-from webapp.models import Payout
 from webapp.payout_core.failures import Failure, failure_of
 from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.money import check_limits
@@ -27,6 +26,33 @@ from webapp.provider.types import PayoutService
 from webapp.provider.values import to_decimal
 
 DEFAULT_TOLERANCE_PERCENT = Decimal(1)
+
+
+class Quoted(Protocol):
+    """What was quoted to the operator: a payout, or one amount of a batch (`BatchAmount`)."""
+
+    @property
+    def currency(self) -> str: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def service_code(self) -> str: ...
+    @property
+    def service_snapshot(self) -> dict[str, Any]: ...
+    @property
+    def provider_payload(self) -> dict[str, Any] | None: ...
+
+
+@dataclass(frozen=True)
+class BatchAmount:
+    """One amount of a batch's rows, under the service as it was quoted at upload (a batch's
+    invoices are created only after its approval, so there is no invoice answer yet)."""
+
+    currency: str
+    amount: Decimal
+    service_code: str
+    service_snapshot: dict[str, Any]
+    provider_payload: dict[str, Any] | None = None
 
 
 class Cause(enum.StrEnum):
@@ -97,7 +123,7 @@ def _number(value: Any) -> Decimal | None:
         return None
 
 
-def quote_at_creation(payout: Payout) -> Quote:
+def quote_at_creation(payout: Quoted) -> Quote:
     """What was quoted when the payout was created: the provider's invoice answer first (it
     holds the fee), the service as the operator saw it otherwise."""
     snapshot = PayoutService.from_snapshot(payout.service_snapshot)
@@ -113,7 +139,7 @@ def quote_at_creation(payout: Payout) -> Quote:
                  amount_max=snapshot.amount_max, status=snapshot.status)
 
 
-def _quote_now(payout: Payout, service: PayoutService) -> Quote:
+def _quote_now(payout: Quoted, service: PayoutService) -> Quote:
     limits = check_limits(payout.amount, service.currency, service.exchange_rate,
                           service.amount_min, service.amount_max)
     return Quote(rate=service.exchange_rate, fee=service.fee,
@@ -129,7 +155,7 @@ def _moved(then: Decimal | None, now: Decimal | None) -> Decimal | None:
     return (abs(now - then) / then * 100).quantize(Decimal("0.01"))
 
 
-def _absent(payout: Payout, then: Quote, limit: Decimal) -> Preflight:
+def _absent(payout: Quoted, then: Quote, limit: Decimal) -> Preflight:
     """The pre-request no longer lists the service: the account's service list tells whether
     it is gone, unavailable, or only filtered out by its limits."""
     try:
@@ -151,7 +177,7 @@ def _absent(payout: Payout, then: Quote, limit: Decimal) -> Preflight:
     return Preflight(then, now, Cause.GONE, tolerance_percent=limit)
 
 
-def check(payout: Payout) -> Preflight:
+def check(payout: Quoted) -> Preflight:
     """The payout's quote then and now, and the first cause that forbids paying it now."""
     then = quote_at_creation(payout)
     limit = tolerance()

@@ -105,7 +105,9 @@ def nav_counts() -> list[NavCountValue]:
 def inbox_shown() -> bool:
     """The header shows the inbox link; its unread count arrives in its own request (htmx on
     load and then polled), so a page costs no extra query."""
-    return bool(current_user.is_authenticated
+    # Not for an account whose role waits for confirmation: every other page (the count too)
+    # sends it to the waiting page, which must not be swapped into the header.
+    return bool(current_user.is_authenticated and current_user.roles
                 and "notifications.count" in current_app.view_functions)
 
 

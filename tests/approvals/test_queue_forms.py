@@ -124,3 +124,11 @@ def test_step_up_keeps_the_selection_and_reason_when_the_action_expired(app, mak
     assert f"Approved #{payouts[0].id}, #{payouts[1].id}." in done
     assert {_status(p.id) for p in payouts} <= {S.PROCESSING, S.PROCESSED}
     assert _requests(sandbox) == 2
+
+
+def test_a_selection_with_ids_no_database_holds_is_ignored_not_a_500() -> None:
+    """Found by the POST fuzz: 4,301 digits broke int(), 2^31 broke the database query."""
+    from webapp.approvals.bulk import parse_selection
+
+    chosen = parse_selection(["9" * 4301 + ":f", "2147483648:f", "²:f", "12:abc", "12:def"])
+    assert [(s.payout_id, s.fingerprint) for s in chosen] == [(12, "abc")]

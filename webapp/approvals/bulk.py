@@ -19,6 +19,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from webapp.approvals.fingerprint import matches
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus
+from webapp.query_args import bounded_int
 
 S = PayoutStatus
 MAX_SELECTED = 200
@@ -39,9 +40,13 @@ def parse_selection(values: Iterable[str]) -> list[Selected]:
     """`id:fingerprint` values from checkboxes or hidden fields, each id once, capped."""
     chosen: dict[int, Selected] = {}
     for value in list(values)[:MAX_SELECTED]:
-        payout_id, _sep, fingerprint = value.partition(":")
-        if payout_id.isdigit() and int(payout_id) not in chosen:
-            chosen[int(payout_id)] = Selected(int(payout_id), fingerprint)
+        raw_id, _sep, fingerprint = value.partition(":")
+        try:  # an id the database could not hold (or not a number) is no selection
+            payout_id = bounded_int(raw_id)
+        except ValueError:
+            continue
+        if payout_id not in chosen:
+            chosen[payout_id] = Selected(payout_id, fingerprint)
     return list(chosen.values())
 
 

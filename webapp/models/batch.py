@@ -51,6 +51,7 @@ BATCH_TRANSITIONS: dict[BatchStatus, frozenset[BatchStatus]] = {
 # The job works on these (the progress fragment polls while a batch is in one).
 BATCH_IN_JOB: frozenset[BatchStatus] = frozenset({B.APPROVED, B.RUNNING})
 BATCH_FINISHED: frozenset[BatchStatus] = frozenset({B.DONE, B.DONE_WITH_FAILURES})
+BATCH_DECIDED: frozenset[BatchStatus] = frozenset({B.APPROVED, B.REJECTED})
 # Submitted and not finished: its rows count as queued for the duplicate check.
 BATCH_QUEUED: frozenset[BatchStatus] = BATCH_IN_JOB | {B.AWAITING_APPROVAL}
 

@@ -46,6 +46,8 @@ TO_FIX: tuple[PayoutStatus, ...] = (S.FAILED_TO_CREATE, S.CREATION_UNKNOWN,
 # Ended without paying: repeating such a payout is not a duplicate; a retry is a new attempt.
 ENDED_UNPAID: frozenset[PayoutStatus] = frozenset({S.REJECTED, S.FAILED_TO_CREATE, S.FAILED})
 RETRY_AS_NEW: frozenset[PayoutStatus] = frozenset({S.FAILED_TO_CREATE, S.FAILED})
+# The provider paid it, in full or in part.
+PAID_OUT: frozenset[PayoutStatus] = frozenset({S.PROCESSED, S.PARTIALLY_PROCESSED})
 # Everything that may still pay (or paid): what a duplicate check compares against.
 MAY_PAY: frozenset[PayoutStatus] = frozenset(S) - ENDED_UNPAID
 # Stored, and the invoice not confirmed yet: a definite create refusal ends these.

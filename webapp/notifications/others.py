@@ -29,6 +29,7 @@ from webapp.models import (
     User,
 )
 from webapp.models.base import utcnow
+from webapp.models.batch import BATCH_DECIDED, BATCH_FINISHED
 from webapp.models.notification import EmailState
 from webapp.models.security import ChangeStatus
 from webapp.notifications.events import Event
@@ -38,8 +39,8 @@ from webapp.observability.card_numbers import mask_optional
 
 log = logging.getLogger(__name__)
 B = BatchStatus
-DECIDED = {B.APPROVED.value, B.REJECTED.value}
-FINISHED = {B.DONE.value, B.DONE_WITH_FAILURES.value}
+DECIDED = {status.value for status in BATCH_DECIDED}
+FINISHED = {status.value for status in BATCH_FINISHED}
 
 
 def _name(user_id: int | None) -> str:

@@ -16,12 +16,13 @@ from webapp.approvals.policy import decide
 from webapp.approvals.services import item_of
 from webapp.extensions import db
 from webapp.models import Payout, PayoutEvent, PayoutStatus, Role, User, UserRole
+from webapp.models.status import PAID_OUT, RETRY_AS_NEW, values
 from webapp.notifications.events import Event
 from webapp.observability.card_numbers import mask_optional
 
 S = PayoutStatus
-FAILED = {S.FAILED.value, S.FAILED_TO_CREATE.value}
-PAID = {S.PROCESSED.value, S.PARTIALLY_PROCESSED.value}
+FAILED = set(values(RETRY_AS_NEW))  # failed at the provider, before or after creation
+PAID = set(values(PAID_OUT))
 
 
 @dataclass(frozen=True)

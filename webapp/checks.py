@@ -10,11 +10,10 @@ the configuration is so wrong that the app cannot be built.
 from __future__ import annotations
 
 import smtplib
-import ssl
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import click
 import requests
@@ -23,6 +22,7 @@ from flask.cli import ScriptInfo
 from sqlalchemy import text
 
 from webapp.catalogs import check_catalogs as catalogs_current
+from webapp.smtp import smtp_address, smtp_session
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = (3.05, 5.0)
@@ -218,38 +218,21 @@ def check_smtp() -> Result | None:
     if parts.scheme == "log":
         return warn("SMTP_URL=log://: notification e-mails are printed to the worker's log, "
                     "not sent (demo)")
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+    try:
+        address = smtp_address(url)
+    except ValueError:
         return Result(False, "SMTP_URL must look like smtp://user:password@host:587 or "
                              "smtps://…")
-    secure = parts.scheme == "smtps"
-    port = parts.port or (465 if secure else 587)
-    server: smtplib.SMTP | None = None
+    where = f"{address.host}:{address.port}"
     try:
-        if secure:
-            server = smtplib.SMTP_SSL(parts.hostname, port, timeout=SMTP_TIMEOUT,
-                                      context=ssl.create_default_context())
-        else:
-            server = smtplib.SMTP(parts.hostname, port, timeout=SMTP_TIMEOUT)
-        server.ehlo()
-        if not secure and server.has_extn("starttls"):
-            server.starttls(context=ssl.create_default_context())
-            server.ehlo()
-        if parts.username:
-            server.login(unquote(parts.username), unquote(parts.password or ""))
+        with smtp_session(address, SMTP_TIMEOUT):
+            pass
     except smtplib.SMTPAuthenticationError as error:
-        return Result(False, f"SMTP server {parts.hostname}:{port} refused the login "
-                             f"({error.smtp_code})")
+        return Result(False, f"SMTP server {where} refused the login ({error.smtp_code})")
     except (OSError, smtplib.SMTPException) as error:
-        return Result(False, f"SMTP server {parts.hostname}:{port} does not answer: "
-                             f"{type(error).__name__}")
-    finally:
-        if server is not None:
-            try:
-                server.quit()
-            except (OSError, smtplib.SMTPException):
-                server.close()
-    return Result(True, f"SMTP server {parts.hostname}:{port} answers"
-                        + (" and accepted the login" if parts.username else ""))
+        return Result(False, f"SMTP server {where} does not answer: {type(error).__name__}")
+    return Result(True, f"SMTP server {where} answers"
+                        + (" and accepted the login" if address.username else ""))
 
 
 def check_mail_from() -> Result | None:

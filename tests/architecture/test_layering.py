@@ -4,7 +4,7 @@
     features       auth admin approvals batches callbacks main new_payout payouts
     payout_core    the payout domain
     shared         models extensions config crypto audit queue htmx downloads i18n security
-                   errors navigation checks query_args lazy_text, observability, provider
+                   errors navigation checks query_args lazy_text smtp, observability, provider
                    (the Paymega client)
 
 A layer imports only layers below it. A feature reaches another feature only through the
@@ -25,7 +25,7 @@ FEATURES = ("auth", "admin", "approvals", "batches", "callbacks", "main", "new_p
             "payouts", "recipients", "notifications", "reconciliation")
 SHARED = ("models", "extensions", "config", "crypto", "audit", "queue", "htmx", "downloads",
           "i18n", "security", "errors", "navigation", "checks", "query_args", "lazy_text",
-          "form_tokens")
+          "form_tokens", "smtp")
 # lazy_text: the app's `_l` (lazy translations escaped in HTML), a leaf module.
 CORE_MAY_IMPORT = ("payout_core", "models", "extensions", "config", "crypto", "provider",
                    "queue", "observability", "lazy_text")

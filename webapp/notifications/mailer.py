@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
+
+from webapp.smtp import smtp_address, smtp_session
 
 TIMEOUT = 10.0
 log = logging.getLogger(__name__)
@@ -52,33 +53,15 @@ class LogServer:
 @contextmanager
 def session(url: str) -> Iterator[smtplib.SMTP]:
     """A greeted (and, when configured, logged-in) SMTP session; closed on exit."""
-    parts = urlsplit(url)
-    if parts.scheme == "log":
+    if urlsplit(url).scheme == "log":
         yield LogServer()  # type: ignore[misc]
         return
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise SmtpRefused("SMTP_URL is not smtp:// or smtps://")
-    secure = parts.scheme == "smtps"
-    port = parts.port or (465 if secure else 587)
-    server: smtplib.SMTP
-    if secure:
-        server = smtplib.SMTP_SSL(parts.hostname, port, timeout=TIMEOUT,
-                                  context=ssl.create_default_context())
-    else:
-        server = smtplib.SMTP(parts.hostname, port, timeout=TIMEOUT)
     try:
-        server.ehlo()
-        if not secure and server.has_extn("starttls"):
-            server.starttls(context=ssl.create_default_context())
-            server.ehlo()
-        if parts.username:
-            server.login(unquote(parts.username), unquote(parts.password or ""))
+        address = smtp_address(url)
+    except ValueError as error:
+        raise SmtpRefused(str(error)) from None
+    with smtp_session(address, TIMEOUT) as server:
         yield server
-    finally:
-        try:
-            server.quit()
-        except (OSError, smtplib.SMTPException):
-            server.close()
 
 
 def envelope(server: smtplib.SMTP, sender: str, recipient: str) -> None:

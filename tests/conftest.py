@@ -408,6 +408,21 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
     return predicate()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A pytest-xdist worker hands its process-call tally to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["process_tally"] = process_tally.TALLY.as_dict()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """The controller sums the workers' tallies, so `-n 2` prints the suite's one figure."""
+    tally = getattr(node, "workeroutput", {}).get("process_tally")
+    if tally:
+        process_tally.TALLY.merge(tally)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """The fault matrix prints its table (tests/faults) when it ran."""
     from tests.faults.conftest import print_fault_table

@@ -32,6 +32,18 @@ class Tally:
         if wrong or stray:
             self.off.append(f"{nodeid}: calls per payout {wrong}, stray {stray}")
 
+    def as_dict(self) -> dict[str, Any]:
+        return {"tests": self.tests, "approved": self.approved, "calls": self.calls,
+                "stray_calls": self.stray_calls, "off": list(self.off)}
+
+    def merge(self, other: dict[str, Any]) -> None:
+        """Add a pytest-xdist worker's tally (sent back through `workeroutput`)."""
+        self.tests += other["tests"]
+        self.approved += other["approved"]
+        self.calls += other["calls"]
+        self.stray_calls += other["stray_calls"]
+        self.off += other["off"]
+
     def lines(self) -> list[str]:
         ratio = self.calls / self.approved if self.approved else 0.0
         lines = [

@@ -10,27 +10,16 @@ import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
+from tests.approvals.steps import process_requests, stale_step_up, status_of
 from tests.approvals.test_approval_rules import bulk_approve
 from webapp.approvals.fingerprint import fingerprint_of
-from webapp.auth.stepup import HELD_KEY, HELD_SECONDS, STEP_UP_KEY
+from webapp.auth.stepup import HELD_KEY, HELD_SECONDS
 from webapp.extensions import db
-from webapp.models import Payout, PayoutStatus, Role, User
+from webapp.models import PayoutStatus, Role, User
 
 S = PayoutStatus
 
 
-def _requests(sandbox) -> int:
-    return sum(sandbox.state.provider_totals()["process_requests"].values())
-
-
-def _status(payout_id: int) -> str:
-    db.session.expire_all()
-    return db.session.get(Payout, payout_id).status
-
-
-def _stale_step_up(client) -> None:
-    with client.session_transaction() as session:
-        session[STEP_UP_KEY] = time.time() - 3600
 
 
 def _let_the_held_action_expire(client) -> None:
@@ -54,13 +43,13 @@ def test_bulk_approve_without_the_confirmation_pays_nothing(app, make_user, make
     forged = client.post("/approvals/approve", data={"payout": selection, "confirm": "x"},
                          follow_redirects=True)
     assert "Confirm the selection first" in forged.get_data(as_text=True)
-    assert _status(payout.id) == S.AWAITING_APPROVAL and _requests(sandbox) == 0
+    assert status_of(payout.id) == S.AWAITING_APPROVAL and process_requests(sandbox) == 0
     # A token for another selection does not cover this one.
     other = make_payout(db.session.get(User, payout.created_by_id))
     page = client.post("/approvals/review", data={"payout": f"{other.id}:{fingerprint_of(other)}"})
     token = re.search(r'name="confirm" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     client.post("/approvals/approve", data={"payout": selection, "confirm": token})
-    assert _status(payout.id) == S.AWAITING_APPROVAL and _requests(sandbox) == 0
+    assert status_of(payout.id) == S.AWAITING_APPROVAL and process_requests(sandbox) == 0
 
 
 def test_the_flash_names_each_payout_and_what_happened(app, make_user, make_payout,
@@ -79,7 +68,7 @@ def test_the_flash_names_each_payout_and_what_happened(app, make_user, make_payo
     rejected = client.post("/approvals/reject", data={"payout": both, "reason": "Duplicate"},
                            follow_redirects=True).get_data(as_text=True)
     assert f"Rejected #{second.id}, #{third.id}." in rejected
-    assert _requests(sandbox) == 1
+    assert process_requests(sandbox) == 1
 
 
 def test_step_up_keeps_the_selection_and_reason_when_the_action_expired(app, make_user, make_payout,
@@ -90,7 +79,7 @@ def test_step_up_keeps_the_selection_and_reason_when_the_action_expired(app, mak
     client = client_for("max")
     selection = [f"{p.id}:{fingerprint_of(p)}" for p in payouts]
 
-    _stale_step_up(client)
+    stale_step_up(client)
     refused = client.post("/approvals/reject", data={"payout": selection[:1],
                                                      "reason": "Wrong IBAN"})
     target = urlsplit(refused.location)
@@ -102,11 +91,11 @@ def test_step_up_keeps_the_selection_and_reason_when_the_action_expired(app, mak
     assert 'value="Wrong IBAN"' in queue
     assert re.search(rf'id="pick-{payouts[0].id}" checked', queue)
     assert not re.search(rf'id="pick-{payouts[1].id}" checked', queue)
-    assert _status(payouts[0].id) == S.AWAITING_APPROVAL  # nothing happened behind its back
+    assert status_of(payouts[0].id) == S.AWAITING_APPROVAL  # nothing happened behind its back
 
     page = client.post("/approvals/review", data={"payout": selection}).get_data(as_text=True)
     token = re.search(r'name="confirm" value="([^"]+)"', page).group(1)
-    _stale_step_up(client)
+    stale_step_up(client)
     refused = client.post("/approvals/approve", data={"payout": selection, "confirm": token})
     target = urlsplit(refused.location)
     assert target.path == "/account/step-up"
@@ -117,13 +106,13 @@ def test_step_up_keeps_the_selection_and_reason_when_the_action_expired(app, mak
     db.session.commit()
     assert client.post(refused.location, data={"code": _code("max")}).status_code == 303
     resumed = client.get("/approvals/review").get_data(as_text=True)
-    assert 'data-count="2"' in resumed and _requests(sandbox) == 0
+    assert 'data-count="2"' in resumed and process_requests(sandbox) == 0
     token = re.search(r'name="confirm" value="([^"]+)"', resumed).group(1)
     done = client.post("/approvals/approve", data={"payout": selection, "confirm": token},
                        follow_redirects=True).get_data(as_text=True)
     assert f"Approved #{payouts[0].id}, #{payouts[1].id}." in done
-    assert {_status(p.id) for p in payouts} <= {S.PROCESSING, S.PROCESSED}
-    assert _requests(sandbox) == 2
+    assert {status_of(p.id) for p in payouts} <= {S.PROCESSING, S.PROCESSED}
+    assert process_requests(sandbox) == 2
 
 
 def test_a_selection_with_ids_no_database_holds_is_ignored_not_a_500() -> None:

@@ -8,26 +8,15 @@ import re
 import time
 from urllib.parse import urlsplit
 
+from tests.approvals.steps import process_requests, stale_step_up, status_of
 from webapp.approvals.fingerprint import fingerprint_of
-from webapp.auth.stepup import HELD_KEY, HELD_SECONDS, STEP_UP_KEY
+from webapp.auth.stepup import HELD_KEY, HELD_SECONDS
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, Role
 
 S = PayoutStatus
 
 
-def _requests(sandbox) -> int:
-    return sum(sandbox.state.provider_totals()["process_requests"].values())
-
-
-def _status(payout_id: int) -> str:
-    db.session.expire_all()
-    return db.session.get(Payout, payout_id).status
-
-
-def _stale_step_up(client) -> None:
-    with client.session_transaction() as session:
-        session[STEP_UP_KEY] = time.time() - 3600
 
 
 def _code(username: str) -> str:
@@ -38,7 +27,7 @@ def _code(username: str) -> str:
 
 def _interrupted(client, path: str, data) -> str:
     """Post `data` to `path` without a fresh code; the step-up page it is sent to."""
-    _stale_step_up(client)
+    stale_step_up(client)
     refused = client.post(path, data=data)
     assert refused.status_code == 303 and urlsplit(refused.location).path == "/account/step-up"
     return refused.location
@@ -63,22 +52,22 @@ def test_single_approval_finishes_after_the_code(app, make_user, make_payout, cl
     (payout,), client = _setup(make_user, make_payout, client_for)
     step_up = _interrupted(client, f"/approvals/{payout.id}/approve",
                            {"fingerprint": fingerprint_of(payout)})
-    assert _requests(sandbox) == 0 and _status(payout.id) == S.AWAITING_APPROVAL
+    assert process_requests(sandbox) == 0 and status_of(payout.id) == S.AWAITING_APPROVAL
     with client.session_transaction() as session:
         held_cookie = dict(session)
 
     answer, page = _code_then_follow(client, step_up, "max")
     assert urlsplit(answer.location).path == f"/payouts/{payout.id}"
     assert f"Approved #{payout.id}." in page
-    assert _status(payout.id) in {S.PROCESSING, S.PROCESSED}
-    assert _requests(sandbox) == 1
+    assert status_of(payout.id) in {S.PROCESSING, S.PROCESSED}
+    assert process_requests(sandbox) == 1
 
     client.post(step_up, data={"code": _code("max")})  # the step-up again: nothing is held
     # Even an old copy of the session that still holds the action approves nothing twice.
     with client.session_transaction() as session:
         session.update(held_cookie)
     client.post(step_up, data={"code": _code("max")})
-    assert _requests(sandbox) == 1
+    assert process_requests(sandbox) == 1
 
 
 def test_single_rejection_finishes_after_the_code(app, make_user, make_payout, client_for,
@@ -86,12 +75,12 @@ def test_single_rejection_finishes_after_the_code(app, make_user, make_payout, c
     (payout,), client = _setup(make_user, make_payout, client_for)
     step_up = _interrupted(client, f"/approvals/{payout.id}/reject",
                            {"fingerprint": fingerprint_of(payout), "reason": "Wrong IBAN"})
-    assert _status(payout.id) == S.AWAITING_APPROVAL
+    assert status_of(payout.id) == S.AWAITING_APPROVAL
     answer, page = _code_then_follow(client, step_up, "max")
     assert urlsplit(answer.location).path == f"/payouts/{payout.id}"
     assert f"Rejected #{payout.id}." in page
-    assert _status(payout.id) == S.REJECTED
-    assert _requests(sandbox) == 0
+    assert status_of(payout.id) == S.REJECTED
+    assert process_requests(sandbox) == 0
 
 
 def test_bulk_approval_finishes_after_the_code(app, make_user, make_payout, client_for,
@@ -101,16 +90,16 @@ def test_bulk_approval_finishes_after_the_code(app, make_user, make_payout, clie
     review = client.post("/approvals/review", data={"payout": selection}).get_data(as_text=True)
     token = re.search(r'name="confirm" value="([^"]+)"', review).group(1)
     step_up = _interrupted(client, "/approvals/approve", {"payout": selection, "confirm": token})
-    assert _requests(sandbox) == 0
+    assert process_requests(sandbox) == 0
 
     answer, page = _code_then_follow(client, step_up, "max")
     assert urlsplit(answer.location).path == "/approvals/"
     assert f"Approved #{payouts[0].id}, #{payouts[1].id}." in page
-    assert {_status(p.id) for p in payouts} <= {S.PROCESSING, S.PROCESSED}
-    assert _requests(sandbox) == 2
+    assert {status_of(p.id) for p in payouts} <= {S.PROCESSING, S.PROCESSED}
+    assert process_requests(sandbox) == 2
 
     client.post(step_up, data={"code": _code("max")})
-    assert _requests(sandbox) == 2
+    assert process_requests(sandbox) == 2
 
 
 def test_queue_rejection_finishes_after_the_code(app, make_user, make_payout, client_for,
@@ -119,17 +108,17 @@ def test_queue_rejection_finishes_after_the_code(app, make_user, make_payout, cl
     selection = [f"{p.id}:{fingerprint_of(p)}" for p in payouts]
     step_up = _interrupted(client, "/approvals/reject",
                            {"payout": selection[:1], "reason": "Wrong IBAN"})
-    assert _status(payouts[0].id) == S.AWAITING_APPROVAL
+    assert status_of(payouts[0].id) == S.AWAITING_APPROVAL
 
     answer, page = _code_then_follow(client, step_up, "max")
     assert urlsplit(answer.location).path == "/approvals/"
     assert f"Rejected #{payouts[0].id}." in page
     assert 'value="Wrong IBAN"' not in page  # done: nothing left to fill in again
-    assert _status(payouts[0].id) == S.REJECTED
-    assert _status(payouts[1].id) == S.AWAITING_APPROVAL
+    assert status_of(payouts[0].id) == S.REJECTED
+    assert status_of(payouts[1].id) == S.AWAITING_APPROVAL
 
     client.post(step_up, data={"code": _code("max")})
-    assert _status(payouts[1].id) == S.AWAITING_APPROVAL and _requests(sandbox) == 0
+    assert status_of(payouts[1].id) == S.AWAITING_APPROVAL and process_requests(sandbox) == 0
 
 
 def test_a_held_action_that_changed_meanwhile_is_refused_by_its_fingerprint(
@@ -141,7 +130,7 @@ def test_a_held_action_that_changed_meanwhile_is_refused_by_its_fingerprint(
                        .values(amount=payout.amount + 1))
     db.session.commit()
     _code_then_follow(client, step_up, "max")
-    assert _status(payout.id) == S.AWAITING_APPROVAL and _requests(sandbox) == 0
+    assert status_of(payout.id) == S.AWAITING_APPROVAL and process_requests(sandbox) == 0
 
 
 def test_an_old_or_foreign_held_action_is_not_run(app, make_user, make_payout, client_for,
@@ -154,7 +143,7 @@ def test_an_old_or_foreign_held_action_is_not_run(app, make_user, make_payout, c
         session.modified = True
     answer = client.post(step_up, data={"code": _code("max")})
     assert urlsplit(answer.location).path == f"/payouts/{payout.id}"
-    assert _requests(sandbox) == 0
+    assert process_requests(sandbox) == 0
 
     step_up = _interrupted(client, f"/approvals/{payout.id}/approve",
                            {"fingerprint": fingerprint_of(payout)})
@@ -162,4 +151,4 @@ def test_an_old_or_foreign_held_action_is_not_run(app, make_user, make_payout, c
         session[HELD_KEY]["user"] = "999999"
         session.modified = True
     client.post(step_up, data={"code": _code("max")})
-    assert _status(payout.id) == S.AWAITING_APPROVAL and _requests(sandbox) == 0
+    assert status_of(payout.id) == S.AWAITING_APPROVAL and process_requests(sandbox) == 0

@@ -77,6 +77,18 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+@pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Ids of the payouts whose recovery job was queued during the test; the jobs do not run
+    (the test runs them itself, when it chooses)."""
+    from webapp.payout_core import recovery
+
+    seen: list[int] = []
+    monkeypatch.setattr(recovery, "recovery_job", lambda payout_id, _manual: seen.append(
+        payout_id))
+    return seen
+
+
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxServer]:
     server = start_sandbox(port=0, lifecycle_delay=0.05)

@@ -10,18 +10,8 @@ import pytest
 
 from webapp.approvals.fingerprint import fingerprint_of
 from webapp.models import Role
-from webapp.payout_core import recovery
 
 pytestmark = pytest.mark.worker_stopped
-
-
-@pytest.fixture
-def queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Recovery jobs queued (and not run) during the test."""
-    seen: list[int] = []
-    monkeypatch.setattr(recovery, "recovery_job", lambda payout_id, _manual: seen.append(
-        payout_id))
-    return seen
 
 
 def _reads(sandbox) -> int:

@@ -20,15 +20,6 @@ S = PayoutStatus
 pytestmark = pytest.mark.worker_stopped
 
 
-@pytest.fixture
-def queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Recovery jobs queued during the test; the test runs them itself, when it chooses."""
-    seen: list[int] = []
-    monkeypatch.setattr(recovery, "recovery_job", lambda payout_id, _manual: seen.append(
-        payout_id))
-    return seen
-
-
 def _dropped_create(make_user) -> Payout:
     service = provider_client().prerequest("USD", Decimal("10")).service("test_usd")
     assert service is not None

@@ -15,7 +15,8 @@ from bench.common import Row, sample, timed_row, verdict
 from bench.desk import Desk
 from bench.large_prerequest import large_answer, spec_answer
 from webapp.new_payout.forms import StartForm, build_payout_form
-from webapp.new_payout.routes import NewPayoutPage, _choose, _new_form
+from webapp.new_payout.new_page import NewPayoutPage, choose
+from webapp.new_payout.routes import _new_form
 from webapp.provider.parsing import parse_prerequest
 from webapp.provider.types import Prerequest
 
@@ -38,9 +39,9 @@ def form_only(answer: Prerequest, currency: str, service: str) -> str:
                                           "service": service}))
     start.validate()
     page = NewPayoutPage(start=start, searched=True, amount=start.amount_value())
-    _choose(page, answer, service)
+    choose(page, answer, service)
     assert page.chosen is not None
-    page.form = _new_form(page, page.chosen)
+    page.form = _new_form(page)
     return render_template("new_payout/_service_form.html", page=page)
 
 

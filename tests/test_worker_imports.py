@@ -70,3 +70,50 @@ def test_password_checks_give_their_memory_back(tmp_path):
                          capture_output=True, text=True, timeout=120, check=True).stdout
     grown_mb = float(out.strip().splitlines()[-1])
     assert grown_mb < 8, f"{grown_mb:.1f} MB kept after five password checks"
+
+
+DRIVER_PROBE = """
+import json, os, sys
+from webapp import create_app, queue
+app = create_app()
+loaded = sorted(m for m in ("psycopg", "redis") if m in sys.modules)
+redis_url = os.environ.get("PROBE_REDIS_URL")
+pending = None
+if redis_url:  # a second app in the same process asks for the Redis queue
+    second = create_app({"REDIS_URL": redis_url})
+    queue.queued.storage.flush_queue()
+    with second.app_context():
+        probe = queue.job()(print)
+        queue.queued.enqueue(probe.queued.s("queued"))
+    pending = queue.pending_count()
+    queue.queued.storage.flush_queue()
+print(json.dumps({"loaded": loaded, "pending": pending}))
+"""
+
+
+def _probe_drivers(tmp_path: Path, **extra: str) -> dict:
+    env = {**os.environ, "APP_MODE": "production", "SECRET_KEY": "k" * 40,
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite'}",
+           "TASK_QUEUE_PATH": str(tmp_path / "queue.sqlite"),
+           "PAYMEGA_API_URL": "http://127.0.0.1:9", "PAYMEGA_PUBLIC_KEY": "pk_test_x",
+           "PAYMEGA_ACCOUNT_ID": "acc", "PAYMEGA_SECRET_KEY": "sk_test_x",
+           "METRICS_TOKEN": "m" * 32, "PYTHONPATH": str(ROOT),
+           "PAYMEGA_CALLBACK_URL": "https://desk.example.test/callbacks/paymega", **extra}
+    env.pop("REDIS_URL", None)
+    out = subprocess.run([sys.executable, "-c", DRIVER_PROBE], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_sqlite_desk_loads_neither_database_nor_redis_driver(tmp_path: Path) -> None:
+    """The task queue's library would load both drivers (15 MB a worker) just because they are
+    installed; a SQLite deployment without Redis needs neither."""
+    assert _probe_drivers(tmp_path) == {"loaded": [], "pending": None}
+
+
+def test_the_redis_queue_still_works_after_the_queue_loaded_without_redis(
+        tmp_path: Path) -> None:
+    """An app with REDIS_URL created after one without it (same process) queues into Redis."""
+    found = _probe_drivers(tmp_path, PROBE_REDIS_URL="redis://127.0.0.1:6379/5")
+    assert found == {"loaded": [], "pending": 1}

@@ -69,6 +69,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
         queue,
         security,
         sqlite_tuning,
+        template_gettext,
     )
 
     observability.init_app(app)  # first: request ids and log handlers for everything after
@@ -86,6 +87,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
         timezone_selector=i18n.select_timezone,
         default_translation_directories=str(catalogs.catalog_directory(app)),
     )
+    template_gettext.init_app(app)  # replaces Flask-Babel's per-string look-ups in templates
     extensions.limiter.init_app(app)
     degraded.init_app(app)
     htmx.init_app(app)

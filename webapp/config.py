@@ -246,8 +246,11 @@ class Config:
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": secure_cookies,
             "REMEMBER_COOKIE_HTTPONLY": True,
-            # Signed-in sessions end after 8 hours without a request (refreshed on each one).
+            # Signed-in sessions end after 8 hours without a request. The server keeps that
+            # time (UserSession.last_seen_at, written once a minute); the cookie's expiry is
+            # renewed with it (webapp/auth/sessions.py), not re-signed on every request.
             "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+            "SESSION_REFRESH_EACH_REQUEST": False,
             "LOGIN_IP_LIMIT": "20 per minute",  # failed sign-ins per IP (webapp/auth/throttle.py)
             "REMEMBER_COOKIE_SECURE": secure_cookies,
             "WTF_CSRF_TIME_LIMIT": None,

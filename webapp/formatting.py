@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import Decimal
 
@@ -67,13 +66,16 @@ def time_tag(moment: datetime | None) -> Markup:
     return Markup('<time datetime="%s">%s</time>') % (iso_time(moment), format_when(moment))
 
 
-@dataclass(frozen=True)
 class RowFormat:
-    """Money and moments for the many rows of a table: the viewer's language and time zone
-    looked up once per page instead of twice per cell."""
+    """Money, moments and status labels for the many rows of a table: the viewer's language
+    and time zone looked up once per page instead of several times per cell."""
 
-    language: str
-    zone: tzinfo
+    def __init__(self, language: str, zone: tzinfo) -> None:
+        self.language = language
+        self.zone = zone
+        self.moment_text = datetime_format(language, zone, "medium")
+        self._zone_names: dict[object, str] = {}
+        self._labels: dict[str | None, str] = {}
 
     def money(self, amount: Decimal | None, currency: str) -> str:
         if amount is None:
@@ -81,12 +83,31 @@ class RowFormat:
         return money_format(self.language, currency, currency_precision(currency))(
             Decimal(amount))
 
+    def when(self, moment: datetime) -> str:
+        """`format_when(moment)`: the text of a row's moment, with the zone named."""
+        moment = as_utc(moment)
+        return f"{self.moment_text(moment)} {self._zone_name(moment)}"
+
     def time_tag(self, moment: datetime | None) -> Markup:
         if moment is None:
             return time_tag(None)
-        moment = as_utc(moment)
-        text = f"{datetime_format(self.language, self.zone, 'medium')(moment)} {zone_name(moment)}"
-        return Markup('<time datetime="%s">%s</time>') % (iso_time(moment), text)
+        return Markup('<time datetime="%s">%s</time>') % (iso_time(moment), self.when(moment))
+
+    def status_label(self, status: str | None) -> str:
+        label = self._labels.get(status)
+        if label is None:
+            label = self._labels[status] = status_label(status)
+        return label
+
+    def _zone_name(self, moment: datetime) -> str:
+        """`zone_name`, remembered per UTC offset (a page's rows share one or two)."""
+        if str(self.zone) in {"UTC", "Etc/UTC"}:
+            return "UTC"
+        offset = moment.astimezone(self.zone).utcoffset()
+        name = self._zone_names.get(offset)
+        if name is None:
+            name = self._zone_names[offset] = zone_name(moment)
+        return name
 
 
 def row_format() -> RowFormat:

@@ -68,19 +68,36 @@ def _slot(endpoint: str) -> str:
     return "nav-count-" + endpoint.replace(".", "-").replace("_", "-")
 
 
-def _visible_entries() -> list[tuple[str, str]]:
-    endpoints = current_app.view_functions
-    return [(endpoint, str(label)) for endpoint, label, roles in NAV
-            if endpoint in endpoints and current_user.has_role(*roles)]
+def _visible_entries() -> tuple[tuple[str, str], ...]:
+    """(endpoint, label) of the entries the user's roles see, in the reader's language. Every
+    page asks, so they are kept per language and set of roles (a few dozen at most)."""
+    roles = frozenset(current_user.effective_roles)
+    key = (str(get_locale()), roles)
+    kept: dict[tuple[str, frozenset[Role]], tuple[tuple[str, str], ...]] = (
+        current_app.extensions.setdefault("nav_entries", {}))
+    entries = kept.get(key)
+    if entries is None:
+        endpoints = current_app.view_functions
+        entries = kept[key] = tuple((endpoint, str(label)) for endpoint, label, seen_by in NAV
+                                    if endpoint in endpoints and roles.intersection(seen_by))
+    return entries
 
 
-def nav_items() -> list[NavItem]:
+@dataclass(frozen=True)
+class NavBar:
+    items: list[NavItem]
+    counted: bool  # some entry has a number to fetch
+
+
+def nav_items() -> NavBar:
     if not current_user.is_authenticated:
-        return []
+        return NavBar([], counted=False)
     counted = current_app.extensions.get("nav_counts", {})
-    return [NavItem(url_for(endpoint), label, request.endpoint == endpoint,
-                    _slot(endpoint) if endpoint in counted else None)
-            for endpoint, label in _visible_entries()]
+    here = request.endpoint
+    items = [NavItem(url_for(endpoint), label, here == endpoint,
+                     _slot(endpoint) if endpoint in counted else None)
+             for endpoint, label in _visible_entries()]
+    return NavBar(items, counted=any(item.count_slot for item in items))
 
 
 def nav_counts() -> list[NavCountValue]:

@@ -15,12 +15,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_app_context
-from huey import Huey, MemoryHuey
-from huey.api import Task, TaskWrapper
-from huey.signals import SIGNAL_ENQUEUED
-from huey.storage import BaseStorage, RedisStorage, SqliteStorage
 
+from webapp import huey_loader
 from webapp.observability import context as request_context
+
+huey_loader.load()  # before any name from Huey: it must not load unused drivers (see there)
+from huey import Huey, MemoryHuey, crontab  # noqa: E402
+from huey.api import Task, TaskWrapper  # noqa: E402
+from huey.signals import SIGNAL_ENQUEUED  # noqa: E402
+from huey.storage import BaseStorage, SqliteStorage  # noqa: E402
+
+__all__ = ["crontab", "job", "on_worker_start", "periodic"]
 
 T = TypeVar("T")
 NAME = "payouts-desk"
@@ -36,7 +41,7 @@ class ConfiguredHuey(Huey):
 
     def configure(self, redis_url: str | None, sqlite_path: str | None) -> None:
         if redis_url:
-            self._open = functools.partial(RedisStorage, self.name, url=redis_url)
+            self._open = functools.partial(huey_loader.redis_storage, self.name, redis_url)
         else:
             path = Path(sqlite_path or "huey.sqlite")
             self._open = functools.partial(_sqlite_storage, self.name, path)

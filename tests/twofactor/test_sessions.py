@@ -96,3 +96,21 @@ def test_an_idle_session_is_over(app: Flask, make_user: Callable[..., User]) -> 
     row.last_seen_at = utcnow() - app.permanent_session_lifetime - timedelta(seconds=1)
     db.session.commit()
     assert not signed_in(laptop)
+
+
+def test_the_cookie_is_renewed_when_the_server_renews_the_session(
+        app: Flask, make_user: Callable[..., User]) -> None:
+    """The cookie is not signed again on every page (that cost each request a signature), but
+    its 8 hours start again whenever the session row's last-seen time does, so a browser in
+    use keeps its sign-in as long as the server does."""
+    olga = make_user("olga", Role.OPERATOR)
+    laptop = browser_as(app, "olga", "laptop", "198.51.100.1")
+    quiet = laptop.get("/profile")
+    assert quiet.status_code == 200 and "Set-Cookie" not in quiet.headers
+    [row] = open_rows(olga)
+    row.last_seen_at = utcnow() - TOUCH_EVERY - timedelta(seconds=5)
+    db.session.commit()
+    renewed = laptop.get("/profile")
+    cookie = renewed.headers.get("Set-Cookie", "")
+    assert renewed.status_code == 200 and cookie.startswith("session=") and "Expires=" in cookie
+    assert signed_in(laptop)

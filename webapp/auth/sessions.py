@@ -57,6 +57,8 @@ def find_active(user_id: int, token: str, now: datetime | None = None) -> UserSe
     if now - row.last_seen_at > TOUCH_EVERY:
         row.last_seen_at = now
         db.session.commit()
+        if has_request_context():
+            session.modified = True  # the cookie's 8 hours start again, as the row's do
     return row
 
 

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
-from huey import crontab
 from sqlalchemy import or_, select, update
 
 from webapp import shutdown
@@ -28,7 +27,7 @@ from webapp.extensions import db
 from webapp.models import Batch, BatchRow, BatchStatus, RowState
 from webapp.models.base import utcnow
 from webapp.payout_core.recovery import recover_payout
-from webapp.queue import job, on_worker_start, periodic
+from webapp.queue import crontab, job, on_worker_start, periodic
 
 log = logging.getLogger(__name__)
 B = BatchStatus

@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from huey import crontab
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -21,7 +20,7 @@ from webapp.payout_core.state import apply_invoice
 from webapp.provider import bounded_json
 from webapp.provider.errors import MalformedResponse, ProviderError
 from webapp.provider.parsing import parse_invoice
-from webapp.queue import job, periodic
+from webapp.queue import crontab, job, periodic
 
 log = logging.getLogger(__name__)
 # A callback still "received" this long after it came was never applied by its job (the queue

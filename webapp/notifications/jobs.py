@@ -12,7 +12,6 @@ import logging
 from typing import Any
 
 from flask import current_app, has_app_context
-from huey import crontab
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,7 @@ from webapp.extensions import db
 from webapp.models import PayoutEvent
 from webapp.notifications import delivery, fanout, others
 from webapp.payout_core import timeline
-from webapp.queue import job, periodic
+from webapp.queue import crontab, job, periodic
 
 log = logging.getLogger(__name__)
 FLAG = "notifications_pending"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from huey import crontab
 from sqlalchemy import select
 
 from webapp.extensions import db
@@ -13,7 +12,7 @@ from webapp.models import Payout
 from webapp.models.base import utcnow
 from webapp.models.status import FINAL_STATUSES, UNKNOWN_STATUSES, values
 from webapp.payout_core.recovery import recover_payout
-from webapp.queue import periodic
+from webapp.queue import crontab, periodic
 
 MIN_INTERVAL = timedelta(seconds=15)
 MAX_INTERVAL = timedelta(minutes=15)

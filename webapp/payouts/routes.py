@@ -36,6 +36,7 @@ from webapp.payouts.detail import detail_context
 from webapp.payouts.export import ExportJob, csv_lines, xlsx_chunks
 from webapp.payouts.filter_markup import rendered_filters
 from webapp.payouts.list_filters import PayoutFilterForm
+from webapp.payouts.list_rows import shown_rows
 from webapp.payouts.listing import (
     Cursor,
     cached_filter_choices,
@@ -68,12 +69,12 @@ def index() -> str:
     # them right after the table; without JavaScript a link opens them).
     return render_page(
         "payouts/list.html", "payouts/_list_fragment.html",
-        form=form, filters_html=filters_html, payouts=page.payouts,
+        form=form, filters_html=filters_html,
+        rows=shown_rows(page.payouts, _detail_url_maker()),
         totals_url=_url("payouts.totals", pairs),
         next_url=_url("payouts.index", pairs, page.next_cursor) if page.next_cursor else None,
         first_url=_url("payouts.index", pairs) if request.args.get("after") else None,
         csv_url=_url("payouts.export_csv", pairs), xlsx_url=_url("payouts.export_xlsx", pairs),
-        detail_url=_detail_url_maker(),
     )
 
 

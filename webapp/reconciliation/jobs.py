@@ -8,14 +8,13 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from huey import crontab
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import ReconciliationRun, RunStatus
 from webapp.models.base import utcnow
-from webapp.queue import job, periodic
+from webapp.queue import crontab, job, periodic
 from webapp.reconciliation import runner
 
 log = logging.getLogger(__name__)

@@ -18,6 +18,7 @@ class Desk:
     sandbox_url: str
     operator: BenchClient
     database_url: str
+    operator_id: int
 
 
 def fresh_desk(sandbox_url: str, name: str = "desk", *, database_url: str | None = None,
@@ -31,5 +32,6 @@ def fresh_desk(sandbox_url: str, name: str = "desk", *, database_url: str | None
     app = build_app(database_url, sandbox_url,
                     **({"SQLITE_SYNCHRONOUS": "FULL"} if full_sync else {}))
     create_schema(app)
-    ensure_users(app)
-    return Desk(label, app, sandbox_url, login(app, "bench_operator"), database_url)
+    users = ensure_users(app)
+    return Desk(label, app, sandbox_url, login(app, "bench_operator"), database_url,
+                users["bench_operator"])

@@ -103,6 +103,23 @@ class BenchClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+def submission_token(app: Flask, user_id: int) -> str:
+    """A fresh one-time token as the new-payout form hands one out (bound to the user). A
+    browser gets it by opening the form; that GET is not part of a timed create."""
+    from webapp.form_tokens import issue
+
+    with app.app_context():
+        return issue(user_id)
+
+
+def created_payout_id(location: str) -> int:
+    """The payout a create redirected to; anything else (the form again, a refusal) fails."""
+    match = re.search(r"/payouts/(\d+)$", location)
+    if match is None:
+        raise RuntimeError(f"the create did not lead to a payout: Location {location!r}")
+    return int(match.group(1))
+
+
 def csrf_from(html: str) -> str | None:
     match = CSRF_INPUT.search(html)
     return (match.group(1) or match.group(2)) if match else None

@@ -8,39 +8,44 @@ from __future__ import annotations
 
 import statistics
 import time
-import uuid
 from typing import Any
 
 import requests
+from flask import Flask
 
 from bench.common import Row, Samples, verdict
 from bench.env import (
     SANDBOX_ACCOUNT,
     build_app,
     create_schema,
+    created_payout_id,
     csrf_from,
     ensure_users,
     settings_env,
+    submission_token,
 )
 from bench.overhead import OVERHEAD_TARGET_MS, direct_body, form_post
 from bench.throughput import USER_AGENT, Gunicorn, login_cookie
 
 
-def _prepare(database_url: str, sandbox_url: str) -> None:
+def _prepare(database_url: str, sandbox_url: str) -> tuple[Flask, int]:
+    """A fresh schema with the bench users; the app (same secret key as the server's) mints
+    the operator's submission tokens."""
     app = build_app(database_url, sandbox_url)
     create_schema(app)
-    ensure_users(app)
+    operator_id = ensure_users(app)["bench_operator"]
     from webapp.extensions import db
 
     with app.app_context():
         db.engine.dispose()
+    return app, operator_id
 
 
 def run_http_create(label: str, database_url: str, sandbox_url: str, n: int
                     ) -> tuple[list[Row], list[float]]:
     """Rows for the HTTP create, and the RSS (MB) of each desk worker after it."""
     section = f"1 overhead/{label}"
-    _prepare(database_url, sandbox_url)
+    app, operator_id = _prepare(database_url, sandbox_url)
     server = Gunicorn("wsgi:app", settings_env(database_url, sandbox_url),
                       f"gunicorn-create-{label}")
     try:
@@ -57,14 +62,15 @@ def run_http_create(label: str, database_url: str, sandbox_url: str, n: int
             raise RuntimeError(f"/payouts/new answered {page.status_code} without a CSRF token")
 
         def through_desk() -> float:
-            body = {**form_post(str(uuid.uuid4())), "csrf_token": token}
+            body = {**form_post(submission_token(app, operator_id)), "csrf_token": token}
             started = time.perf_counter()
             answer = desk.post(f"{server.url}/payouts/new", data=body, headers=headers,
                                allow_redirects=False, timeout=10)
             elapsed = (time.perf_counter() - started) * 1000
-            if answer.status_code != 303 or "/payouts/" not in answer.headers.get("Location", ""):
+            if answer.status_code != 303:
                 raise RuntimeError(f"create through the desk answered {answer.status_code}: "
                                    f"{answer.text[:300]}")
+            created_payout_id(answer.headers.get("Location", ""))
             return elapsed
 
         def straight() -> float:

@@ -71,8 +71,9 @@ class Sandbox:
 
 
 def postgres_available() -> str | None:
-    """None when the bench database answers, else why not."""
+    """None when the bench database answers (created on first use), else why not."""
     try:
+        ensure_database(POSTGRES_URL.rpartition("/")[2])
         engine = create_engine("postgresql+psycopg://" + POSTGRES_URL.split("://", 1)[1])
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -82,20 +83,24 @@ def postgres_available() -> str | None:
     return None
 
 
-def desk_database() -> str:
-    """A PostgreSQL database next to the seeded one (its name + `_desk`), for payouts created
-    during the run."""
-    base, _sep, name = POSTGRES_URL.rpartition("/")
-    desk = f"{name}_desk"
+def ensure_database(name: str) -> str:
+    """The URL of database `name` on the bench's PostgreSQL server, created if missing."""
+    base = POSTGRES_URL.rpartition("/")[0]
     engine = create_engine("postgresql+psycopg://" + base.split("://", 1)[1] + "/postgres",
                            isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         known = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                                  {"name": desk})
+                                  {"name": name})
         if known is None:
-            connection.execute(text(f'CREATE DATABASE "{desk}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    return f"{base}/{desk}"
+    return f"{base}/{name}"
+
+
+def desk_database() -> str:
+    """A PostgreSQL database next to the seeded one (its name + `_desk`), for payouts created
+    during the run."""
+    return ensure_database(POSTGRES_URL.rpartition("/")[2] + "_desk")
 
 
 def http_desk_database(label: str) -> str:

@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
         db_retry,
         degraded,
         extensions,
+        form_translations,
         formatting,
         htmx,
         i18n,
@@ -87,6 +88,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None) -> Flask:
         timezone_selector=i18n.select_timezone,
         default_translation_directories=str(catalogs.catalog_directory(app)),
     )
+    form_translations.init_app(app)  # WTForms' messages without a disk read per request
     template_gettext.init_app(app)  # replaces Flask-Babel's per-string look-ups in templates
     extensions.limiter.init_app(app)
     degraded.init_app(app)

@@ -131,14 +131,15 @@ def pseudo_catalogs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
 def pseudo_app(app: Flask, pseudo_catalogs: tuple[Path, Path],
                monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """The test app speaking `xx` too (its catalogs in directories of their own)."""
-    import flask_wtf.i18n
+    from webapp import form_translations
 
     register_locale()
     ours, wtforms_messages = pseudo_catalogs
     babel_settings = app.extensions["babel"]
     monkeypatch.setattr(babel_settings, "translation_directories",
                         [*babel_settings.translation_directories, str(ours)])
-    monkeypatch.setattr(flask_wtf.i18n, "messages_path", lambda: str(wtforms_messages))
+    monkeypatch.setattr(form_translations, "messages_path", lambda: str(wtforms_messages))
+    monkeypatch.setattr(form_translations, "_loaded", {})
     monkeypatch.setitem(app.config, "LANGUAGES", [*app.config["LANGUAGES"], PSEUDO])
     yield app
 

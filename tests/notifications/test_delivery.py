@@ -203,3 +203,24 @@ def test_a_committed_timeline_event_queues_the_fan_out_at_once(
     assert queued == ["fan_out"]
     db.session.commit()
     assert queued == ["fan_out"]  # one ask per commit that carried events
+
+
+def test_a_request_asks_for_the_fan_out_once_however_many_commits_it_makes(
+        app, person, make_payout, monkeypatch):
+    """A create commits twice (the row, then the answer), each with timeline events: one ask
+    when the request ends is enough, and it still comes after the commits."""
+    from webapp.payout_core.timeline import add_event
+
+    creator = person("olga", Role.OPERATOR)
+    payout = make_payout(creator)
+    queued: list[str] = []
+    monkeypatch.setattr(jobs, "fan_out_job", lambda: queued.append("fan_out"))
+    monkeypatch.setitem(app.config, "TASKS_IMMEDIATE", False)
+    with app.test_request_context("/payouts/new", method="POST"):
+        add_event(payout, "check_requested")
+        db.session.commit()
+        add_event(payout, "check_requested")
+        db.session.commit()
+        assert queued == []
+        app.do_teardown_request()
+        assert queued == ["fan_out"]

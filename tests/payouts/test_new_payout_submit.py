@@ -180,3 +180,39 @@ def test_post_without_csrf_is_refused(operator_client: FlaskClient) -> None:
     values = form_values(operator_client, "currency=EUR&amount=20&service=voucher_eur")
     response = operator_client.post("/payouts/new", data=values, csrf=False)
     assert response.status_code == 400 and payouts() == []
+
+
+def test_a_create_commits_twice_and_its_audit_line_goes_with_the_row(
+        app: Flask, operator_client: FlaskClient, sandbox: SandboxServer) -> None:
+    """Store-before-call needs two commits: the row before the provider call, its answer after.
+    The audit line and links are written with the row (a third commit cost every create a
+    disk write): by the time the provider hears of the payout, its audit line exists."""
+    from sqlalchemy import event
+
+    from webapp.models import AuditEvent
+
+    values = form_values(operator_client, "currency=USD&amount=10&service=test_usd")
+    audited_at_call: list[int] = []
+    original = sandbox.state.store
+
+    def create_noting_audit(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with app.app_context():
+            audited_at_call.append(len(db.session.scalars(db.select(AuditEvent).where(
+                AuditEvent.action == "payout.created")).all()))
+        return original(*args, **kwargs)
+
+    commits: list[int] = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda _connection: commits.append(1)  # noqa: E731
+    event.listen(engine, "commit", listener)
+    try:
+        sandbox.state.store = create_noting_audit  # type: ignore[method-assign]
+        response = operator_client.post("/payouts/new", data={
+            **values, "field__account": "1234567"})
+    finally:
+        sandbox.state.store = original  # type: ignore[method-assign]
+        event.remove(engine, "commit", listener)
+    assert response.status_code == 303
+    assert len(commits) == 2
+    assert audited_at_call == [1]

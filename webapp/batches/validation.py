@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import force_locale, format_date
 from werkzeug.datastructures import MultiDict
 
@@ -33,20 +33,10 @@ CODED_MESSAGES = {
 
 @contextmanager
 def in_language(language: str) -> Iterator[None]:
-    """`force_locale` for our messages and for WTForms' own ones too: Flask-WTF keeps the
-    request's first WTForms catalog on the request, which would leave "This field is
-    required." in the page's language."""
+    """`force_locale` for our messages and WTForms' own ones (webapp/form_translations.py
+    picks WTForms' catalog at each message, so "This field is required." follows too)."""
     with force_locale(language):
-        _forget_wtforms_catalog()
-        try:
-            yield
-        finally:
-            _forget_wtforms_catalog()
-
-
-def _forget_wtforms_catalog() -> None:
-    if has_request_context() and hasattr(request, "wtforms_translations"):
-        del request.wtforms_translations
+        yield
 
 
 def coded_message(code: str, params: Mapping[str, object]) -> str:

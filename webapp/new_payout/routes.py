@@ -210,17 +210,20 @@ def _duplicate_confirmed(page: NewPayoutPage, form: PayoutFormBase) -> bool:
 
 
 def _create(page: NewPayoutPage, form: PayoutFormBase, draft: PayoutDraft) -> str | Response:
-    outcome = submit_payout(draft, creator=current_user._get_current_object())
-    if outcome.payout is not None and not outcome.duplicate:
+    creator = current_user._get_current_object()
+
+    def note_creation(payout: Payout) -> None:
+        """In the commit that stores the payout: its audit line and links, never one without
+        the other (and no third commit per create)."""
         source = {"copy_of": form.copy_of.data, "copy_kind": form.copy_kind.data,
                   "saved_detail": form.saved_detail.data}
-        record("payout.created", target=f"payout:{outcome.payout.id}", details={
-            "amount": str(outcome.payout.amount), "currency": outcome.payout.currency,
+        record("payout.created", target=f"payout:{payout.id}", details={
+            "amount": str(payout.amount), "currency": payout.currency,
             **{key: value for key, value in source.items() if value}})
-        record_links(outcome.payout, current_user._get_current_object(),
-                     saved_detail=form.saved_detail.data, copy_of=form.copy_of.data,
-                     copy_kind=form.copy_kind.data)
-        db.session.commit()
+        record_links(payout, creator, saved_detail=form.saved_detail.data,
+                     copy_of=form.copy_of.data, copy_kind=form.copy_kind.data)
+
+    outcome = submit_payout(draft, creator=creator, also_store=note_creation)
     if outcome.payout is not None and not outcome.field_errors:
         return redirect_to(url_for("payouts.detail", payout_id=outcome.payout.id))
     if outcome.field_errors:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -69,10 +69,22 @@ def _after_commit(session: Session) -> None:
         return
     if not has_app_context() or current_app.config.get("TASKS_IMMEDIATE"):
         return  # inline jobs cannot run inside a commit; the sweep (or a test) does it
+    if has_request_context():  # one ask when the request ends (a create commits twice)
+        g.notifications_fan_out = True
+        return
+    _ask_for_fan_out()
+
+
+def _ask_for_fan_out() -> None:
     try:
         fan_out_job()
     except Exception as error:  # the queue is away: the per-minute sweep does it
         log.warning("could not queue the notification fan-out: %s", type(error).__name__)
+
+
+def _fan_out_after_request(_error: BaseException | None) -> None:
+    if g.pop("notifications_fan_out", False):
+        _ask_for_fan_out()
 
 
 def _after_soft_rollback(session: Session, previous: Any) -> None:
@@ -86,6 +98,7 @@ def install(state: Any) -> None:
     """Subscribe to the timeline and to commits (idempotent); offer the e-mail counts to
     /metrics."""
     state.app.extensions["notification_emails"] = delivery.email_counts
+    state.app.teardown_request(_fan_out_after_request)
     timeline.on_event(_noted)
     if not sa_event.contains(Session, "after_commit", _after_commit):
         sa_event.listen(Session, "after_commit", _after_commit)

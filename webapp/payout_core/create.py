@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -67,9 +68,11 @@ def payout_for_submission(submission_token: str) -> Payout | None:
 
 
 def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False,
-                 reference_id: str | None = None) -> tuple[Payout, bool]:
+                 reference_id: str | None = None,
+                 also_store: Callable[[Payout], None] | None = None) -> tuple[Payout, bool]:
     """Write the row (and its first timeline line) before the provider hears of it; `sending`
-    counts the create call about to be made in the same commit.
+    counts the create call about to be made in the same commit, and `also_store` adds what
+    the caller keeps with a new payout (its audit line, its links) to that commit too.
     Returns (payout, created); a reused submission token returns the first payout."""
     existing = payout_for_submission(draft.submission_token)
     if existing is not None:
@@ -102,6 +105,8 @@ def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False,
         if draft.duplicate_of:
             add_event(payout, "duplicate_confirmed", actor_id=creator.id,
                       reason=draft.duplicate_reason, duplicate_of=list(draft.duplicate_of))
+        if also_store is not None:
+            also_store(payout)
         _commit_as_written()
     except IntegrityError:
         # Two submits of one form raced; the other one stored it.
@@ -155,10 +160,13 @@ def _creation_unknown(payout: Payout, reason: Failure) -> None:
     queue_recovery(payout.id)
 
 
-def submit_payout(draft: PayoutDraft, creator: User) -> SubmitOutcome:
+def submit_payout(draft: PayoutDraft, creator: User,
+                  also_store: Callable[[Payout], None] | None = None) -> SubmitOutcome:
+    """Two commits: the row before the call (durable), the answer after it."""
     reference_id = str(uuid.uuid4())
     try:
-        payout, created = store_payout(draft, creator, sending=True, reference_id=reference_id)
+        payout, created = store_payout(draft, creator, sending=True, reference_id=reference_id,
+                                       also_store=also_store)
         if not created:
             return SubmitOutcome(payout=payout, duplicate=True)
         errors = _call_provider(payout)

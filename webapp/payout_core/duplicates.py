@@ -29,10 +29,13 @@ MAX_SHOWN = 5
 
 def possible_duplicates(service_code: str, currency: str, amount: Decimal,
                         fields: dict[str, str], exclude_id: int | None = None) -> list[Payout]:
-    """Earlier payouts this one repeats (newest first, at most MAX_SHOWN)."""
+    """Earlier payouts this one repeats (newest first, at most MAX_SHOWN). The candidates are
+    read as (id, masked, encrypted) tuples and only the repeats are loaded as payouts: paying
+    the same amount again is common (wages), and loading 200 whole payouts for every create
+    was a third of its time."""
     masked = mask_fields(fields)
     query = (
-        select(Payout)
+        select(Payout.id, Payout.fields_masked, Payout.fields_encrypted)
         .where(Payout.service_code == service_code, Payout.currency == currency,
                Payout.amount == amount, Payout.status.in_(PAID_OR_PAYING),
                or_(Payout.created_at >= utcnow() - timedelta(days=RECENT_DAYS),
@@ -40,15 +43,18 @@ def possible_duplicates(service_code: str, currency: str, amount: Decimal,
         .order_by(Payout.id.desc())
         .limit(200)
     )
-    found: list[Payout] = []
-    for payout in db.session.scalars(query):
-        if payout.id == exclude_id or (payout.fields_masked or {}) != masked:
+    found: list[int] = []
+    for payout_id, candidate_masked, encrypted in db.session.execute(query):
+        if payout_id == exclude_id or (candidate_masked or {}) != masked:
             continue
-        if payout.fields_encrypted and decrypt_fields(payout.fields_encrypted) == fields:
-            found.append(payout)
+        if encrypted and decrypt_fields(encrypted) == fields:
+            found.append(payout_id)
             if len(found) >= MAX_SHOWN:
                 break
-    return found
+    if not found:
+        return []
+    loaded = {p.id: p for p in db.session.scalars(select(Payout).where(Payout.id.in_(found)))}
+    return [loaded[payout_id] for payout_id in found if payout_id in loaded]
 
 
 def duplicate_flags(payouts: list[Payout]) -> dict[int, list[int]]:

@@ -6,6 +6,7 @@ Labels and hints are provider text: they stay plain strings and are escaped when
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -78,7 +79,12 @@ def tidy_for(compiled: ProviderPattern | None) -> Tidy | None:
     unanchored one admits anything around the part it looks for."""
     if compiled is None or not compiled.checkable or not compiled.whole_value:
         return None
-    source = compiled.source
+    return _tidy_for_source(compiled.source)
+
+
+@functools.lru_cache(maxsize=1024)
+def _tidy_for_source(source: str) -> Tidy | None:
+    """`tidy_for` by pattern text: each form build asks again for the same few patterns."""
     separators = not any(admits(source, ch) for ch in " \t-\u2010\u2011")
     upper = (not any(admits(source, ch) for ch in _LOWER_SAMPLES)
              and any(admits(source, ch) for ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))

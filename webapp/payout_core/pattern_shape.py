@@ -188,11 +188,19 @@ def _char_class(op: Any, av: Any) -> CharClass:
 
 def admits(pattern: str, char: str) -> bool:
     """Whether any part of `pattern` could match `char`. Unsure means True (so no tidying)."""
+    items = _parsed(pattern)
+    return True if items is None else _items_admit(items, char)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(pattern: str) -> list[tuple[Any, Any]] | None:
+    """The parse of `pattern` (None if Python's parser refuses it), once per pattern: a form
+    asks about a hundred characters of each of its patterns (the create profile showed the
+    re-parsing as a fifth of a create)."""
     try:
-        items = list(_parser.parse(pattern))
+        return list(_parser.parse(pattern))
     except Exception:
-        return True
-    return _items_admit(items, char)
+        return None
 
 
 def _items_admit(items: list[tuple[Any, Any]], char: str) -> bool:

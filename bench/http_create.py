@@ -106,8 +106,8 @@ def run_http_create(label: str, database_url: str, sandbox_url: str, n: int
                 extra <= OVERHEAD_TARGET_MS),
             values={"overhead_ms": round(extra, 3), "desk_ms": _summary(a),
                     "direct_ms": _summary(b), "rss_mb": [round(r, 1) for r in rss]},
-            note=f"gunicorn -w 2 sync on 127.0.0.1, signed-in operator, {len(a.ms)} "
-                 "interleaved pairs; desk worker RSS after: "
+            note=f"gunicorn -w 2 (gunicorn.conf.py: gthread) on 127.0.0.1, signed-in "
+                 f"operator, {len(a.ms)} interleaved pairs; desk worker RSS after: "
                  + " / ".join(f"{r:.0f} MB" for r in rss)),
     ], rss
 

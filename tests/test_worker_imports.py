@@ -1,6 +1,6 @@
-"""A web worker loads only what serving pages needs: the heavy modules used by rare pages or
-the CLI (openpyxl, segno, Alembic, the sandbox) load where they are used, keeping each
-gunicorn worker's memory down."""
+"""A web worker loads only what serving pages needs: the heavy modules used by rare pages, by
+encryption or by the CLI (openpyxl, segno, cryptography, Alembic, the sandbox) load where they
+are used, keeping each gunicorn worker's memory down."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("openpyxl", "segno", "alembic", "flask_migrate", "webapp.sandbox")
+HEAVY = ("openpyxl", "segno", "cryptography", "alembic", "flask_migrate", "webapp.sandbox")
 PROBE = """
 import json, sys
 import wsgi

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import base64
 import hmac
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 
 def fernet(purpose: bytes) -> Fernet:
+    # Imported here: the library is ~8 MB resident, and a worker serving lists, pages and
+    # approvals never encrypts (bench item 5; tests/test_worker_imports.py).
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     secret = current_app.config["SECRET_KEY"].encode()
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"payouts-desk", info=purpose).derive(
         secret

@@ -32,7 +32,7 @@ PRODUCTION = {
 def sources_only(tmp_path: Path) -> Path:
     """The catalogs as a fresh checkout holds them: `.po` files, no `.mo`."""
     directory = tmp_path / "translations"
-    shutil.copytree(TRANSLATIONS, directory, ignore=shutil.ignore_patterns("*.mo"))
+    shutil.copytree(TRANSLATIONS, directory, ignore=shutil.ignore_patterns("*.mo", "*.checked"))
     return directory
 
 
@@ -102,3 +102,23 @@ def test_flask_check_names_a_stale_language(sources_only: Path, database_url: st
     failed = [result.message for result in run_checks(app) if not result.ok]
     assert any(m.startswith("translations: catalog for language 'uk' is stale") for m in failed)
     assert not any("'ru'" in m for m in failed)
+
+
+def test_a_pair_found_good_is_not_parsed_again_until_a_file_changes(
+        sources_only: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every worker runs the start-up check: once a catalog pair was found good, the next
+    starts compare two hashes instead of parsing both catalogs; any change checks again."""
+    assert catalogs.ensure_compiled(sources_only, ["ru", "uk"]) == []
+    parsed: list[str] = []
+    real = catalogs.catalog_problem
+
+    def counting(directory: Path, language: str) -> str | None:
+        parsed.append(language)
+        return real(directory, language)
+
+    monkeypatch.setattr(catalogs, "catalog_problem", counting)
+    assert catalogs.ensure_compiled(sources_only, ["ru", "uk"]) == []
+    assert parsed == []
+    retranslate(sources_only, "uk", "Payouts", "Виплати (нові)")
+    assert catalogs.ensure_compiled(sources_only, ["ru", "uk"]) == []
+    assert parsed == ["uk", "uk"]  # found stale, compiled, found good

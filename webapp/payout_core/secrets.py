@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-
-from cryptography.fernet import Fernet
+from typing import TYPE_CHECKING
 
 from webapp.crypto import fernet
 from webapp.observability.card_numbers import mask_cards
@@ -13,6 +12,9 @@ from webapp.observability.card_numbers import mask_cards
 PAN_DIGITS = re.compile(r"^\d{12,19}$")
 SEPARATORS = re.compile(r"[\s.\-+_/\\]|%2[0bBdDeE]")
 SENSITIVE_KEY = re.compile(r"card|pan|cvv|cvc", re.IGNORECASE)
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 
 def _fernet() -> Fernet:

@@ -206,7 +206,7 @@ def run(args: argparse.Namespace) -> list[Row]:
 HEADER = """Payouts desk benchmarks ({when}, {machine})
 Items 0 (the three targets of issue 22), 4, the HTTP create of item 1 and the RSS use gunicorn
 -w 2 with gunicorn.conf.py's production settings (gthread) on 127.0.0.1 with a signed-in
-session; wrk -t2 -c8 loads the list and the floor in turns, 3 rounds each, in the same run.
+session; wrk -t2 -c8 loads the list and the floor in turns of 2 s, 10 pairs, in one run.
 Items 1-3, 5 (bytes) and 6 also run in-process through Flask's test client (no network noise;
 the sandbox in its own process over loopback HTTP). Apps run in production mode. Compare
 ratios taken in one run, not absolute times (the machine is shared)."""

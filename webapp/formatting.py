@@ -9,7 +9,7 @@ from flask import Flask, g, has_app_context
 from flask_babel import format_datetime, get_locale, get_timezone
 from markupsafe import Markup
 
-from webapp.formatters import datetime_format, money_format
+from webapp.formatters import MoneyFormat, datetime_format, money_format
 from webapp.models.base import as_utc
 from webapp.payout_core.labels import (
     event_details,
@@ -74,14 +74,19 @@ class RowFormat:
         self.language = language
         self.zone = zone
         self.moment_text = datetime_format(language, zone, "medium")
+        self._utc = str(zone) in {"UTC", "Etc/UTC"}
         self._zone_names: dict[object, str] = {}
         self._labels: dict[str | None, str] = {}
+        self._money: dict[str, MoneyFormat] = {}
 
     def money(self, amount: Decimal | None, currency: str) -> str:
         if amount is None:
             return ""
-        return money_format(self.language, currency, currency_precision(currency))(
-            Decimal(amount))
+        formatter = self._money.get(currency)
+        if formatter is None:
+            formatter = self._money[currency] = money_format(
+                self.language, currency, currency_precision(currency))
+        return formatter(amount if isinstance(amount, Decimal) else Decimal(amount))
 
     def when(self, moment: datetime) -> str:
         """`format_when(moment)`: the text of a row's moment, with the zone named."""
@@ -101,7 +106,7 @@ class RowFormat:
 
     def _zone_name(self, moment: datetime) -> str:
         """`zone_name`, remembered per UTC offset (a page's rows share one or two)."""
-        if str(self.zone) in {"UTC", "Etc/UTC"}:
+        if self._utc:
             return "UTC"
         offset = moment.astimezone(self.zone).utcoffset()
         name = self._zone_names.get(offset)

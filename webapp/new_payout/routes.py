@@ -225,7 +225,7 @@ def _create(page: NewPayoutPage, form: PayoutFormBase, draft: PayoutDraft) -> st
 
     outcome = submit_payout(draft, creator=creator, also_store=note_creation)
     if outcome.payout is not None and not outcome.field_errors:
-        return redirect_to(url_for("payouts.detail", payout_id=outcome.payout.id))
+        return redirect_to(url_for("payouts.detail", payout_id=outcome.payout_id))
     if outcome.field_errors:
         form.apply_provider_errors(outcome.field_errors)
     else:

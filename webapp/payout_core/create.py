@@ -14,7 +14,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from webapp.extensions import db
@@ -60,6 +60,14 @@ class SubmitOutcome:
     payout: Payout | None
     duplicate: bool = False
     field_errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def payout_id(self) -> int | None:
+        """The payout's id without reading its row again (what a redirect needs)."""
+        if self.payout is None:
+            return None
+        identity = inspect(self.payout).identity
+        return int(identity[0]) if identity else self.payout.id
 
 
 def payout_for_submission(submission_token: str) -> Payout | None:
@@ -170,7 +178,9 @@ def submit_payout(draft: PayoutDraft, creator: User,
         if not created:
             return SubmitOutcome(payout=payout, duplicate=True)
         errors = _call_provider(payout)
-        db.session.refresh(payout)
+        # Its row may have moved by UPDATE statements: read it again when next used (a
+        # redirect needs only the id, so the create ends without another SELECT).
+        db.session.expire(payout)
     except DBAPIError as error:
         stored = (_connection_lost(draft.submission_token, reference_id)
                   if error.connection_invalidated else None)

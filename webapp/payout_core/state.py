@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.extensions import db
@@ -66,9 +66,9 @@ def target_status(current: PayoutStatus, provider_status: str) -> PayoutStatus:
 def apply_invoice(payout: Payout, invoice: Invoice, *, source: str) -> bool:
     """Store the provider's view of `payout` (row-locked); returns True when our status moved.
     The caller commits."""
-    # Lock the row (PostgreSQL) so a callback and a poll apply one after the other.
-    db.session.execute(select(Payout.id).where(Payout.id == payout.id).with_for_update())
-    locked = db.session.get(Payout, payout.id, populate_existing=True)
+    # Lock the row (PostgreSQL) so a callback and a poll apply one after the other, and read
+    # it fresh in the same statement.
+    locked = db.session.get(Payout, payout.id, populate_existing=True, with_for_update=True)
     assert locked is not None
     payout = locked
     now = utcnow()

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from webapp.formatting import RowFormat, iso_time, row_format
+from webapp.formatting import RowFormat, row_format
+from webapp.models.base import as_utc
 from webapp.payout_core.labels import status_badge
 from webapp.payouts.listing import ListRow
 
@@ -32,8 +33,9 @@ class ShownRow(NamedTuple):
 
 def shown_row(row: ListRow, fmt: RowFormat, url: str) -> ShownRow:
     masked = row.fields_masked or {}
+    created = as_utc(row.created_at)
     return ShownRow(
-        row.id, url, iso_time(row.created_at), fmt.when(row.created_at),
+        row.id, url, created.isoformat(), fmt.when(created),
         fmt.money(row.amount, row.currency), row.service_code, row.customer_name or "",
         next(iter(masked.values()), ""), status_badge(row.status),
         fmt.status_label(row.status), row.creator)

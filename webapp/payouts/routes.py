@@ -41,7 +41,7 @@ from webapp.payouts.listing import (
     Cursor,
     cached_filter_choices,
     currency_totals,
-    fetch_page,
+    fetch_user_page,
     filtered_payouts,
 )
 from webapp.provider.types import PayoutService
@@ -57,8 +57,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def index() -> str:
     """Filtered, newest first, keyset-paginated; htmx gets the table fragment only."""
     form = PayoutFilterForm.from_args(request.args)
-    query = filtered_payouts(current_user, form.filters())
-    page = fetch_page(query, Cursor.decode(request.args.get("after")))
+    page = fetch_user_page(current_user, form.filters(), Cursor.decode(request.args.get("after")))
     filters_html = None
     if not is_partial_request():  # the filter selects are only on the full page
         choices = cached_filter_choices(current_user)

@@ -89,3 +89,13 @@ def test_production_refuses_a_callback_url_that_is_not_absolute_https(url: str) 
 def test_production_keeps_the_callback_url() -> None:
     app = create_app(PRODUCTION)
     assert app.config["PAYMEGA_CALLBACK_URL"] == PRODUCTION["PAYMEGA_CALLBACK_URL"]
+
+
+def test_only_a_database_server_gets_pings_and_a_sized_pool() -> None:
+    """A PostgreSQL connection can be dropped by the server (restart, failover), so it is
+    pinged at checkout; a SQLite file cannot, and a ping there was a statement per request."""
+    from webapp.config import engine_options
+
+    assert engine_options("sqlite:////tmp/desk.sqlite", 4, 2) == {}
+    server = engine_options("postgresql://desk@db/desk", 4, 2)
+    assert server["pool_pre_ping"] is True and server["pool_size"] == 4

@@ -80,12 +80,12 @@ def request_worst_case_seconds(connect_timeout: float, read_timeout: float) -> f
 def engine_options(database_url: str, pool_size: int, max_overflow: int) -> dict[str, Any]:
     """Pre-ping: a connection the database dropped (restart, pg_terminate_backend, failover) is
     found and replaced at checkout instead of failing the request. Pool sizes only for servers;
-    SQLite keeps SQLAlchemy's own pool."""
-    options: dict[str, Any] = {"pool_pre_ping": True}
-    if database_url.startswith("postgresql"):
-        options.update(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=10,
-                       pool_recycle=1800)
-    return options
+    SQLite keeps SQLAlchemy's own pool and needs no ping (a file has no server to drop the
+    connection; the ping was a statement on every request)."""
+    if not database_url.startswith("postgresql"):
+        return {}
+    return {"pool_pre_ping": True, "pool_size": pool_size, "max_overflow": max_overflow,
+            "pool_timeout": 10, "pool_recycle": 1800}
 
 
 @dataclass

@@ -77,12 +77,15 @@ def payout_for_submission(submission_token: str) -> Payout | None:
 
 def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False,
                  reference_id: str | None = None,
-                 also_store: Callable[[Payout], None] | None = None) -> tuple[Payout, bool]:
+                 also_store: Callable[[Payout], None] | None = None,
+                 look_first: bool = True) -> tuple[Payout, bool]:
     """Write the row (and its first timeline line) before the provider hears of it; `sending`
     counts the create call about to be made in the same commit, and `also_store` adds what
     the caller keeps with a new payout (its audit line, its links) to that commit too.
-    Returns (payout, created); a reused submission token returns the first payout."""
-    existing = payout_for_submission(draft.submission_token)
+    Returns (payout, created); a reused submission token returns the first payout: looked up
+    first, or (`look_first=False`, for callers that just did) found when the token's unique
+    index refuses the row, which rolls back the session's pending changes."""
+    existing = payout_for_submission(draft.submission_token) if look_first else None
     if existing is not None:
         return existing, False
     payout = Payout(
@@ -170,11 +173,13 @@ def _creation_unknown(payout: Payout, reason: Failure) -> None:
 
 def submit_payout(draft: PayoutDraft, creator: User,
                   also_store: Callable[[Payout], None] | None = None) -> SubmitOutcome:
-    """Two commits: the row before the call (durable), the answer after it."""
+    """Two commits: the row before the call (durable), the answer after it. Callers have
+    looked up the form's token already (a second click is answered before this); a race
+    of two clicks is still caught by the token's unique index."""
     reference_id = str(uuid.uuid4())
     try:
         payout, created = store_payout(draft, creator, sending=True, reference_id=reference_id,
-                                       also_store=also_store)
+                                       also_store=also_store, look_first=False)
         if not created:
             return SubmitOutcome(payout=payout, duplicate=True)
         errors = _call_provider(payout)

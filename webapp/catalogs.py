@@ -130,9 +130,11 @@ def _known_good(directory: Path, language: str) -> bool:
     return stamp == _fingerprint(directory, language)
 
 
-def _remember_good(directory: Path, language: str) -> None:
+def _remember_good(directory: Path, language: str, checked: str | None) -> None:
+    """Stamp the pair found good, only if its files are still the ones checked (`checked` is
+    their fingerprint taken before the check: a deploy may rewrite them meanwhile)."""
     fingerprint = _fingerprint(directory, language)
-    if fingerprint is None:
+    if fingerprint is None or fingerprint != checked:
         return
     stamp = _stamp_path(directory, language)
     try:
@@ -150,17 +152,19 @@ def ensure_compiled(directory: Path, languages: Iterable[str]) -> list[str]:
     for language in languages:
         if language == SOURCE_LANGUAGE or _known_good(directory, language):
             continue
+        before = _fingerprint(directory, language)
         problem = catalog_problem(directory, language)
         if problem and _po_path(directory, language).is_file():
             try:
                 compile_catalog(directory, language)
             except Exception as error:
                 log.warning("cannot compile the %s catalog: %s", language, error)
+            before = _fingerprint(directory, language)
             problem = catalog_problem(directory, language)
         if problem:
             problems.append(problem)
         else:
-            _remember_good(directory, language)
+            _remember_good(directory, language, before)
     return problems
 
 

@@ -122,3 +122,23 @@ def test_a_pair_found_good_is_not_parsed_again_until_a_file_changes(
     retranslate(sources_only, "uk", "Payouts", "Виплати (нові)")
     assert catalogs.ensure_compiled(sources_only, ["ru", "uk"]) == []
     assert parsed == ["uk", "uk"]  # found stale, compiled, found good
+
+
+def test_a_catalog_changed_during_the_check_is_not_stamped_good(
+        sources_only: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deploy may rewrite the `.po` while a worker checks it: the stamp names only the
+    files that were checked, so the next start checks (and compiles) the new ones."""
+    catalogs.ensure_compiled(sources_only, ["ru"])
+    catalogs._stamp_path(sources_only, "ru").unlink()
+    real = catalogs.catalog_problem
+
+    def check_then_deploy(directory: Path, language: str) -> str | None:
+        found = real(directory, language)
+        retranslate(sources_only, "ru", "Payouts", "Платежи")
+        return found
+
+    monkeypatch.setattr(catalogs, "catalog_problem", check_then_deploy)
+    assert catalogs.ensure_compiled(sources_only, ["ru"]) == []
+    monkeypatch.setattr(catalogs, "catalog_problem", real)
+    assert not catalogs._stamp_path(sources_only, "ru").exists()
+    assert "is stale" in (catalog_problem(sources_only, "ru") or "")

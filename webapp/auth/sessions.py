@@ -18,8 +18,10 @@ from webapp.i18n import LANGUAGE_SESSION_KEY
 from webapp.models import User, UserSession
 from webapp.models.base import utcnow
 
-# last_seen_at is written at most this often, so reading pages does not mean writing rows.
+# last_seen_at is written at most this often, so reading pages does not mean writing rows; the
+# cookie is signed again as often (RENEWED_KEY holds when, in the cookie itself).
 TOUCH_EVERY = timedelta(minutes=1)
+RENEWED_KEY = "_renewed"
 
 
 def _idle_limit() -> timedelta:
@@ -57,9 +59,18 @@ def find_active(user_id: int, token: str, now: datetime | None = None) -> UserSe
     if now - row.last_seen_at > TOUCH_EVERY:
         row.last_seen_at = now
         db.session.commit()
-        if has_request_context():
-            session.modified = True  # the cookie's 8 hours start again, as the row's do
+    if has_request_context():
+        _renew_cookie(now)
     return row
+
+
+def _renew_cookie(now: datetime) -> None:
+    """Sign the cookie again (its 8 hours start again) once it is a minute old, as the row's
+    last-seen time is; not on every page, which cost each request a signature. Decided by the
+    cookie's own stamp, so a lost response only delays the renewal to the next request."""
+    stamp = int(now.timestamp())
+    if stamp - int(session.get(RENEWED_KEY, 0)) >= TOUCH_EVERY.total_seconds():
+        session[RENEWED_KEY] = stamp
 
 
 def current_session() -> UserSession | None:

@@ -133,7 +133,8 @@ def record_links(payout: Payout, user: User, *, saved_detail: str | None,
         book.link_payout(payout, int(saved_detail))
     if not (copy_of and copy_of.isdigit() and copy_kind in ("again", "fix")):
         return
-    # The payout is stored by now: a forged or stale link is ignored, never an error page.
+    # Runs in the commit that stores the payout: a forged or stale link is ignored (never an
+    # error, which would stop the create).
     original = db.session.scalar(visible_payouts(user).where(Payout.id == int(copy_of)))
     if original is None or original.id == payout.id or db.session.get(
             PayoutCopy, payout.id) is not None:

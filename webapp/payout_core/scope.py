@@ -14,6 +14,11 @@ SEE_ALL = (Role.MANAGER, Role.ADMIN, Role.AUDITOR)
 Rows = TypeVar("Rows", bound=tuple[Any, ...])
 
 
+# One alias for every scoped query: a fresh one per call made each statement carry its own
+# copy of the user columns (and miss SQLAlchemy's compiled-statement cache).
+TEAM_CREATOR = aliased(User, name="team_creator")
+
+
 def scoped(user: User, query: Select[Rows], created_by: InstrumentedAttribute[Any]
            ) -> Select[Rows]:
     """The one role rule: managers, admins and auditors see everything; operators what they
@@ -21,7 +26,7 @@ def scoped(user: User, query: Select[Rows], created_by: InstrumentedAttribute[An
     if user.has_role(*SEE_ALL):
         return query
     if user.team:
-        creator = aliased(User)
+        creator = TEAM_CREATOR
         return query.join(creator, created_by == creator.id).where(
             or_(created_by == user.id, creator.team == user.team)
         )

@@ -151,12 +151,13 @@ def fetch_page(query: Select[tuple[Payout]], after: Cursor | None,
 
 def fetch_user_page(user: User, filters: Filters, after: Cursor | None,
                     size: int = PAGE_SIZE) -> Page:
-    """`fetch_page` of what `user` may see through `filters`. The first page's statement (the
-    page most often asked for) is built once per user and filters: building it again cost a
-    fifth of the query's time. Statements are immutable, so threads share them."""
-    if after is not None:
+    """`fetch_page` of what `user` may see through `filters`. The unfiltered first page (the
+    page most often asked for) has its statement built once per user: building it again cost
+    a fifth of the query's time. Statements are immutable, so threads share them; searches
+    are not kept (each typed text would add one)."""
+    if after is not None or filters != Filters():
         return fetch_page(filtered_payouts(user, filters), after, size)
-    key = (user.id, scope_key(user), filters, size)
+    key = (user.id, scope_key(user), size)
     with _statements_lock:
         statement = _first_pages.get(key)
     if statement is None:
@@ -166,7 +167,7 @@ def fetch_user_page(user: User, filters: Filters, after: Cursor | None,
     return _run_page(statement, size)
 
 
-_first_pages: LRUCache[tuple[Any, ...], Select[Any]] = LRUCache(maxsize=512)
+_first_pages: LRUCache[tuple[Any, ...], Select[Any]] = LRUCache(maxsize=256)
 _statements_lock = threading.Lock()
 
 

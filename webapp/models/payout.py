@@ -26,6 +26,12 @@ from webapp.models.user import User
 MONEY = Numeric(28, 8)
 
 
+def stored_amount(amount: Decimal) -> Decimal:
+    """`amount` as the database keeps it (8 decimals), for text written before the row is read
+    back (an audit line in the row's own commit reads like every other)."""
+    return Decimal(amount).quantize(Decimal(1).scaleb(-(MONEY.scale or 0)))
+
+
 class Payout(db.Model):
     __tablename__ = "payouts"
     __table_args__ = (

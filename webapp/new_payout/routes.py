@@ -30,6 +30,7 @@ from webapp.form_tokens import belongs_to
 from webapp.form_tokens import issue as issue_token
 from webapp.htmx import is_partial_request, redirect_to, render_page
 from webapp.models import Payout, Role
+from webapp.models.payout import stored_amount
 from webapp.new_payout.forms import FIELD_PREFIX, PayoutFormBase, StartForm, build_payout_form
 from webapp.new_payout.new_page import NewPayoutPage, choose, language, lookup
 from webapp.new_payout.prefill import from_args as prefill_from
@@ -218,7 +219,7 @@ def _create(page: NewPayoutPage, form: PayoutFormBase, draft: PayoutDraft) -> st
         source = {"copy_of": form.copy_of.data, "copy_kind": form.copy_kind.data,
                   "saved_detail": form.saved_detail.data}
         record("payout.created", target=f"payout:{payout.id}", details={
-            "amount": str(payout.amount), "currency": payout.currency,
+            "amount": str(stored_amount(payout.amount)), "currency": payout.currency,
             **{key: value for key, value in source.items() if value}})
         record_links(payout, creator, saved_detail=form.saved_detail.data,
                      copy_of=form.copy_of.data, copy_kind=form.copy_kind.data)

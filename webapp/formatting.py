@@ -62,7 +62,7 @@ def iso_time(moment: datetime | None) -> str:
 
 
 def time_tag(moment: datetime | None) -> Markup:
-    # `%`, not Markup.format (string.Formatter): this runs on every row of the list.
+    # `%`, not Markup.format (string.Formatter): this runs on every row of a table.
     return Markup('<time datetime="%s">%s</time>') % (iso_time(moment), format_when(moment))
 
 
@@ -92,11 +92,6 @@ class RowFormat:
         """`format_when(moment)`: the text of a row's moment, with the zone named."""
         moment = as_utc(moment)
         return f"{self.moment_text(moment)} {self._zone_name(moment)}"
-
-    def time_tag(self, moment: datetime | None) -> Markup:
-        if moment is None:
-            return time_tag(None)
-        return Markup('<time datetime="%s">%s</time>') % (iso_time(moment), self.when(moment))
 
     def status_label(self, status: str | None) -> str:
         label = self._labels.get(status)
@@ -140,7 +135,7 @@ def init_app(app: Flask) -> None:
         status_label=status_label_once, status_badge=status_badge, status_money=status_money,
         provider_status=provider_status_label, provider_error=provider_error,
     )
-    app.jinja_env.globals.update(time_tag=time_tag, row_format=row_format,
+    app.jinja_env.globals.update(time_tag=time_tag,
                                  resolution_text=resolution_text, event_label=event_label,
                                  event_details=event_details, failure_text=failure_text,
                                  amount_example=amount_example)

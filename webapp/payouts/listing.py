@@ -142,21 +142,15 @@ def newest_first(query: Select, after: Cursor | None) -> Select:
     return query.order_by(Payout.created_at.desc(), Payout.id.desc())
 
 
-def fetch_page(query: Select[tuple[Payout]], after: Cursor | None,
-               size: int = PAGE_SIZE) -> Page:
-    """One page and the cursor of the next (None on the last page): one SELECT of the shown
-    columns, the creator's name joined."""
-    return _run_page(_page_statement(query, after, size), size)
-
-
 def fetch_user_page(user: User, filters: Filters, after: Cursor | None,
                     size: int = PAGE_SIZE) -> Page:
-    """`fetch_page` of what `user` may see through `filters`. The unfiltered first page (the
-    page most often asked for) has its statement built once per user: building it again cost
-    a fifth of the query's time. Statements are immutable, so threads share them; searches
-    are not kept (each typed text would add one)."""
+    """One page of what `user` may see through `filters`, and the cursor of the next (None on
+    the last page): one SELECT of the shown columns, the creator's name joined. The unfiltered
+    first page (the page most often asked for) has its statement built once per user:
+    building it again cost a fifth of the query's time. Statements are immutable, so threads
+    share them; searches are not kept (each typed text would add one)."""
     if after is not None or filters != Filters():
-        return fetch_page(filtered_payouts(user, filters), after, size)
+        return _run_page(_page_statement(filtered_payouts(user, filters), after, size), size)
     key = (user.id, scope_key(user), size)
     with _statements_lock:
         statement = _first_pages.get(key)

@@ -113,26 +113,18 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def _wrk_command(url: str, seconds: int, headers: dict[str, str]) -> list[str]:
+def run_wrk(url: str, seconds: int, headers: dict[str, str]) -> dict[str, Any]:
     command = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    return [*command, url]
-
-
-def _wrk_result(out: str) -> dict[str, Any]:
+    out = subprocess.run([*command, url], capture_output=True, text=True,
+                         timeout=seconds + 30, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     latency = {p: _ms(v, u) for p, v, u in re.findall(r"\s(50|99)%\s+([\d.]+)(us|ms|s)\b", out)}
     return {"rps": rps, "requests": total, "non_2xx": int(bad.group(1)) if bad else 0,
             "p50_ms": latency.get("50"), "p99_ms": latency.get("99")}
-
-
-def run_wrk(url: str, seconds: int, headers: dict[str, str]) -> dict[str, Any]:
-    out = subprocess.run(_wrk_command(url, seconds, headers), capture_output=True, text=True,
-                         timeout=seconds + 30, check=True).stdout
-    return _wrk_result(out)
 
 
 # The machine is shared: its speed swings 2-3x within seconds (wrk against the floor alone, 1 s
@@ -163,13 +155,13 @@ def _started(target: str, env: dict[str, str], log_name: str,
 
 
 def _combined(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """The rounds of one side as one load: requests over time, the median round's latency."""
+    """The windows of one side as one load: requests over time, the median window's latency."""
     middle = sorted(results, key=lambda r: r["rps"])[len(results) // 2]
     return {"rps": sum(r["rps"] for r in results) / len(results),
             "requests": sum(r["requests"] for r in results),
             "non_2xx": sum(r["non_2xx"] for r in results),
             "p50_ms": middle["p50_ms"], "p99_ms": middle["p99_ms"],
-            "rounds_rps": [round(r["rps"], 1) for r in results]}
+            "windows_rps": [round(r["rps"], 1) for r in results]}
 
 
 def _load_in_turns(env: dict[str, str], label: str, seconds: int
@@ -227,7 +219,7 @@ def run_throughput(label: str, database_url: str, sandbox_url: str, seconds: int
                 ratio >= THROUGHPUT_TARGET and desk["non_2xx"] == 0),
             values={**desk, "ratio": round(ratio, 3)},
             note=f"wrk -t2 -c8, desk and floor in turns of {WINDOW_SECONDS} s, "
-                 f"{len(desk['rounds_rps'])} pairs, "
+                 f"{len(desk['windows_rps'])} pairs, "
                  f"gunicorn -w {WORKERS} with gunicorn.conf.py (gthread); ratio of all "
                  f"requests; the pairs' ratios ranged {min(desk['pair_ratios'], default=0):.2f}-"
                  f"{max(desk['pair_ratios'], default=0):.2f}; "

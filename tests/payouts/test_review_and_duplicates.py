@@ -280,3 +280,26 @@ def test_review_shows_the_providers_fee_when_given(operator_client: FlaskClient,
     assert "<dt>Fee</dt><dd>€0.35</dd>" in review
     assert '<dd id="recipient-gets">€9.20</dd>' in review
     assert "1 USD = 0.92 EUR" in review and "Card · EUR" in review
+
+
+def test_duplicate_checks_decrypt_nothing(operator_client: FlaskClient, login_as, make_payout,
+                                          make_user, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Repeats are found by the stored keyed digest (one indexed lookup), not by decrypting
+    every recent payout of the amount: with decryption broken, both checks still work."""
+    from cryptography.fernet import Fernet
+
+    creator = make_user("petra", Role.OPERATOR)
+    first = make_payout(creator, fields={"account": "777"})
+    second = make_payout(creator, fields={"account": "777"})
+    _duplicate_pair(operator_client)
+    manager = login_as(Role.MANAGER, username="mira")  # signing in decrypts a TOTP secret
+
+    def refuse(*_args: object, **_kwargs: object) -> bytes:
+        raise AssertionError("a duplicate check decrypted recipient fields")
+
+    monkeypatch.setattr(Fernet, "decrypt", refuse)
+    review = text(operator_client.post("/payouts/new", data=card_form(operator_client)))
+    assert 'id="duplicate-warning"' in review
+    html = text(manager.get("/approvals/"))
+    row = html[html.index(f'href="/payouts/{second.id}">{second.id}</a>'):][:400]
+    assert "Possible duplicate of" in row and f'href="/payouts/{first.id}"' in row

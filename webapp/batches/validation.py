@@ -4,9 +4,6 @@ On top of that, a row repeating an earlier row's recipient and amount is a dupli
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from webapp.batches.columns import Column, columns_for
 from webapp.lazy_text import lazy_gettext as _l
 from webapp.new_payout.forms import PayoutFormBase, build_payout_form
+from webapp.payout_core.recipient_digest import recipient_digest
 from webapp.provider.types import PayoutService
 
 CODED_MESSAGES = {
@@ -88,15 +86,6 @@ class ValidationReport:
     @property
     def total(self) -> Decimal:
         return sum((r.amount for r in self.valid_rows if r.amount is not None), Decimal(0))
-
-
-def recipient_digest(service_code: str, currency: str, fields: Mapping[str, str],
-                     amount: Decimal) -> str:
-    """Keyed (so the digest says nothing about a card number without the app's secret)."""
-    material = json.dumps([service_code, currency, sorted(fields.items()),
-                           format(amount.normalize(), "f")], ensure_ascii=False)
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, b"batch-recipient:" + material.encode(), hashlib.sha256).hexdigest()
 
 
 def validate_rows(service: PayoutService, rows: Sequence[Mapping[str, str]], language: str,

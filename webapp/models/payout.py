@@ -40,6 +40,7 @@ class Payout(db.Model):
                         name="status_known"),
         Index("ix_payouts_created_at_id", "created_at", "id"),
         Index("ix_payouts_status_created_at", "status", "created_at"),
+        Index("ix_payouts_recipient_digest", "recipient_digest"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +57,9 @@ class Payout(db.Model):
     # Recipient fields: masked copy for display, encrypted copy to re-send a create.
     fields_masked: Mapped[dict[str, str]] = mapped_column(JSON)
     fields_encrypted: Mapped[str] = mapped_column(Text)
+    # Keyed digest of service, currency, fields and amount (payout_core/recipient_digest.py):
+    # the duplicate checks look it up instead of decrypting candidates.
+    recipient_digest: Mapped[str | None] = mapped_column(String(64))
     customer_reference_id: Mapped[str | None] = mapped_column(String(128))
     customer_name: Mapped[str | None] = mapped_column(String(255))
     customer_email: Mapped[str | None] = mapped_column(String(255))

@@ -24,6 +24,7 @@ from webapp.payout_core.failures import NO_ANSWER_STORED, Failure, failure
 from webapp.payout_core.gateway import provider_client
 from webapp.payout_core.invoice_request import callback_url, invoice_request_for
 from webapp.payout_core.outcomes import describe, fail_creation
+from webapp.payout_core.recipient_digest import recipient_digest
 from webapp.payout_core.recovery import adopt_from_conflict, queue_recovery
 from webapp.payout_core.secrets import encrypt_fields, mask_fields
 from webapp.payout_core.state import apply_invoice, move
@@ -99,6 +100,8 @@ def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False,
         service_snapshot=draft.service.to_snapshot(),
         fields_masked=mask_fields(draft.fields),
         fields_encrypted=encrypt_fields(draft.fields),
+        recipient_digest=recipient_digest(draft.service.code, draft.currency, draft.fields,
+                                          draft.amount),
         customer_reference_id=draft.customer_reference_id or str(uuid.uuid4()),
         # A card number typed into a free-text field is kept (and sent) masked.
         customer_name=mask_optional(draft.customer_name or None),

@@ -30,21 +30,27 @@ RETRY_MAX_DELAY = 0.4
 RETRY_JITTER = 0.1
 
 
+# Decimals leave json.dumps as marked strings, then lose the quotes and the marks. The marker is
+# random per process, so no text a user typed can carry it; one compiled pattern serves every
+# call (a new marker per call compiled a new regexp for each request).
+_DECIMAL_MARKER = secrets.token_hex(8)
+_MARKED_DECIMAL = re.compile(f'"{_DECIMAL_MARKER}(-?[0-9.]+){_DECIMAL_MARKER}"')
+
+
+def _marked_decimal(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("an amount must be a finite number")
+        return f"{_DECIMAL_MARKER}{format(value, 'f')}{_DECIMAL_MARKER}"
+    raise TypeError(f"cannot send {type(value).__name__} as JSON")
+
+
 def encode_json(payload: Any) -> bytes:
     """JSON where a Decimal is written as its exact decimal text (a JSON number, not a string),
     so 10.55 leaves as `10.55`, never as a float approximation."""
-    marker = secrets.token_hex(8)
-
-    def default(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            if not value.is_finite():
-                raise ValueError("an amount must be a finite number")
-            return f"{marker}{format(value, 'f')}{marker}"
-        raise TypeError(f"cannot send {type(value).__name__} as JSON")
-
-    text = json.dumps(payload, default=default, ensure_ascii=False, separators=(",", ":"))
-    text = re.sub(f'"{marker}(-?[0-9.]+){marker}"', r"\1", text)
-    return text.encode("utf-8")
+    text = json.dumps(payload, default=_marked_decimal, ensure_ascii=False,
+                      separators=(",", ":"))
+    return _MARKED_DECIMAL.sub(r"\1", text).encode("utf-8")
 
 
 def backoff_delay(attempt: int) -> float:

@@ -3,10 +3,12 @@ the three languages, in the provider's order, with fallbacks, escaping and input
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from flask import Flask, render_template_string
+from flask_babel import force_locale
 
 from webapp.new_payout.forms import PayoutFormBase, build_payout_form
 from webapp.payout_core.prerequest import clear_cache, fetch_prerequest
@@ -92,6 +94,28 @@ def test_each_build_is_a_fresh_class() -> None:
     assert not hasattr(PayoutFormBase, "field__account")  # nothing set on the shared base
     assert first.field__account.args[0] == "Account"
     assert second.field__account.args[0] == "Аккаунт"
+
+
+def test_inputs_are_built_once_per_field_list_and_language(app: Flask) -> None:
+    """Each post builds a form class, but the inputs of one field list in one language are
+    built once (their pattern words were a tenth of a create); the class keeps its own
+    service (amount, fee, limits) and other fields or another locale get other inputs."""
+    first_service = spec_test_usd()
+    other_amount = replace(first_service, amount=Decimal("20.00"), fee=Decimal("1.50"))
+    with app.test_request_context():
+        first = build_payout_form(first_service, "en")
+        second = build_payout_form(other_amount, "en")
+        stricter = replace(first_service, fields=(
+            replace(first_service.fields[0], regexp=r"^\d{1,8}$"), *first_service.fields[1:]))
+        third = build_payout_form(stricter, "en")
+        with force_locale("ru"):
+            russian = build_payout_form(first_service, "en")
+    assert first is not second and first.field__account is second.field__account
+    assert first.payout_service is first_service and second.payout_service is other_amount
+    assert third.field__account is not first.field__account
+    assert "8" in third.recipient_fields[0].format_text
+    assert russian.field__account is not first.field__account
+    assert first.recipient_fields[0].format_text != russian.recipient_fields[0].format_text
 
 
 def test_order_by_position_then_as_received(app: Flask) -> None:

@@ -1,13 +1,17 @@
 """The new-payout forms. The recipient part is not known until the provider names a service's
-fields, so `build_payout_form` makes a fresh form class per service per request; nothing is ever
-set on a shared class. WTForms validates everything the browser sent, whatever the browser did.
+fields, so `build_payout_form` makes a fresh form class per service per request (its inputs are
+built once per field list and language); nothing is ever set on a shared class. WTForms
+validates everything the browser sent, whatever the browser did.
 """
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, ClassVar
 
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
@@ -31,7 +35,7 @@ from webapp.payout_core.fields import (
     strip,
 )
 from webapp.payout_core.money import AmountError, check_limits, parse_amount
-from webapp.provider.types import PayoutService
+from webapp.provider.types import PayoutService, ServiceField
 
 # Offered when the provider's service list cannot be read (see account_services.py).
 CURRENCIES = FALLBACK_CURRENCIES
@@ -180,19 +184,32 @@ def _own_field_name(key: str) -> str | None:
 def build_payout_form(service: PayoutService, language: str) -> type[PayoutFormBase]:
     """A new form class for `service`: one input per provider field, in the provider's order
     (position/weight, then as received), labelled in `language`."""
-    attrs: dict[str, Any] = {"payout_service": service}
+    fields_key = json.dumps([f.to_dict() for f in service.fields], sort_keys=True, default=str)
+    specs, unbound = _recipient_inputs(fields_key, language, str(get_locale() or language))
+    attrs: dict[str, Any] = {"payout_service": service, "recipient_fields": specs, **unbound}
+    name = "PayoutForm_" + "".join(c if c.isalnum() else "_" for c in service.code)[:60]
+    return type(name, (PayoutFormBase,), attrs)
+
+
+@lru_cache(maxsize=256)
+def _recipient_inputs(fields_key: str, language: str, _locale: str
+                      ) -> tuple[tuple[RecipientField, ...], dict[str, Any]]:
+    """The recipient inputs of one list of provider fields in one language, built once: their
+    pattern descriptions and validators were a tenth of each form post. Unbound fields are
+    templates (each form instance binds its own), so classes may share them. The locale is in
+    the key because the pattern words are written in it."""
+    provider_fields = [ServiceField.from_dict(data) for data in json.loads(fields_key)]
     specs: list[RecipientField] = []
+    unbound: dict[str, Any] = {}
     # A stable sort: fields on the same position keep the order they were received in.
-    ordered = sorted(service.fields, key=lambda f: (f.position, f.order))
+    ordered = sorted(provider_fields, key=lambda f: (f.position, f.order))
     for index, provider_field in enumerate(ordered):
         if any(spec.key == provider_field.key for spec in specs):
             continue  # a repeated key: the first one wins, as a form can post a name once
-        spec, unbound = recipient_field(provider_field, language, index)
+        spec, field = recipient_field(provider_field, language, index)
         specs.append(spec)
-        attrs[spec.name] = unbound
-    attrs["recipient_fields"] = tuple(specs)
-    name = "PayoutForm_" + "".join(c if c.isalnum() else "_" for c in service.code)[:60]
-    return type(name, (PayoutFormBase,), attrs)
+        unbound[spec.name] = field
+    return tuple(specs), unbound
 
 
 __all__ = ["CURRENCIES", "FIELD_PREFIX", "PayoutFormBase", "StartForm", "build_payout_form"]

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user, login_user
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
@@ -22,6 +22,13 @@ from webapp.models.base import utcnow
 # cookie is signed again as often (RENEWED_KEY holds when, in the cookie itself).
 TOUCH_EVERY = timedelta(minutes=1)
 RENEWED_KEY = "_renewed"
+
+
+# One statement for the row, its user and the user's roles (every page checks a role; the
+# page-query budgets count statements), built once: every request runs it.
+_SESSION_BY_TOKEN = (select(UserSession)
+                     .options(joinedload(UserSession.user).joinedload(User.role_rows))
+                     .where(UserSession.token == bindparam("token")))
 
 
 def _idle_limit() -> timedelta:
@@ -45,12 +52,7 @@ def open_session(user: User, ip: str | None = None, user_agent: str | None = Non
 
 def find_active(user_id: int, token: str, now: datetime | None = None) -> UserSession | None:
     """The session row named by a cookie, if it is still alive (not ended, not idle too long)."""
-    # One statement for the row, its user and the user's roles (every page checks a role; the
-    # page-query budgets count statements).
-    row = db.session.scalars(
-        select(UserSession)
-        .options(joinedload(UserSession.user).joinedload(User.role_rows))
-        .where(UserSession.token == token)).unique().first()
+    row = db.session.scalars(_SESSION_BY_TOKEN, {"token": token}).unique().first()
     if row is None or row.user_id != user_id or row.ended_at is not None:
         return None
     now = now or utcnow()

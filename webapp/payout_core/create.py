@@ -14,7 +14,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import inspect, text
+from sqlalchemy import bindparam, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from webapp.extensions import db
@@ -71,9 +71,12 @@ class SubmitOutcome:
         return int(identity[0]) if identity else self.payout.id
 
 
+_BY_SUBMISSION_TOKEN = select(Payout).where(Payout.submission_token == bindparam("token"))
+
+
 def payout_for_submission(submission_token: str) -> Payout | None:
     """The payout a form's one-time token already produced, if any."""
-    return db.session.scalar(db.select(Payout).filter_by(submission_token=submission_token))
+    return db.session.scalar(_BY_SUBMISSION_TOKEN, {"token": submission_token})
 
 
 def store_payout(draft: PayoutDraft, creator: User, *, sending: bool = False,

@@ -9,10 +9,10 @@ indexed lookup of equal digests, with nothing decrypted.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import bindparam, or_, select
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus
@@ -27,28 +27,30 @@ PAID_OR_PAYING = values(MAY_PAY)
 MAX_SHOWN = 5
 
 
+# A payout a new one may repeat: it paid or may pay, and is recent (`since`) or still queued.
+_STILL_COUNTS = (Payout.status.in_(PAID_OR_PAYING)
+                 & or_(Payout.created_at >= bindparam("since"),
+                       Payout.status == S.AWAITING_APPROVAL.value))
+# Built once: every create and every review runs it.
+_REPEATS = (select(Payout)
+            .where(Payout.recipient_digest == bindparam("digest"), _STILL_COUNTS,
+                   Payout.id != bindparam("exclude_id"))
+            .order_by(Payout.id.desc())
+            .limit(MAX_SHOWN))
+
+
 def possible_duplicates(service_code: str, currency: str, amount: Decimal,
                         fields: dict[str, str], exclude_id: int | None = None) -> list[Payout]:
     """Earlier payouts this one repeats (newest first, at most MAX_SHOWN): one indexed lookup
     of the digest. Paying the same amount again is common (wages); reading and decrypting
     every recent payout of that amount to compare recipients was an eighth of a create."""
-    query = (
-        select(Payout)
-        .where(Payout.recipient_digest == recipient_digest(service_code, currency, fields, amount),
-               still_counts())
-        .order_by(Payout.id.desc())
-        .limit(MAX_SHOWN)
-    )
-    if exclude_id is not None:
-        query = query.where(Payout.id != exclude_id)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_REPEATS, {
+        "digest": recipient_digest(service_code, currency, fields, amount),
+        "since": _window_start(), "exclude_id": exclude_id or 0}))
 
 
-def still_counts() -> ColumnElement[bool]:
-    """A payout a new one may repeat: it paid or may pay, and is recent or still queued."""
-    return (Payout.status.in_(PAID_OR_PAYING)
-            & or_(Payout.created_at >= utcnow() - timedelta(days=RECENT_DAYS),
-                  Payout.status == S.AWAITING_APPROVAL.value))
+def _window_start() -> datetime:
+    return utcnow() - timedelta(days=RECENT_DAYS)
 
 
 def duplicate_flags(payouts: list[Payout]) -> dict[int, list[int]]:
@@ -60,11 +62,11 @@ def duplicate_flags(payouts: list[Payout]) -> dict[int, list[int]]:
         return {}
     query = (
         select(Payout.id, Payout.recipient_digest)
-        .where(Payout.recipient_digest.in_(digests), still_counts())
+        .where(Payout.recipient_digest.in_(digests), _STILL_COUNTS)
         .order_by(Payout.id)
     )
     groups: dict[str, list[int]] = defaultdict(list)
-    for payout_id, digest in db.session.execute(query):
+    for payout_id, digest in db.session.execute(query, {"since": _window_start()}):
         groups[digest].append(payout_id)
     flags: dict[int, list[int]] = {}
     for payout in payouts:

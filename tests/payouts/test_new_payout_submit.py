@@ -216,3 +216,33 @@ def test_a_create_commits_twice_and_its_audit_line_goes_with_the_row(
     assert response.status_code == 303
     assert len(commits) == 2
     assert audited_at_call == [1]
+
+
+def test_the_answer_is_applied_under_a_lock_that_reads_what_decides(
+        app: Flask, operator_client: FlaskClient, sandbox: SandboxServer) -> None:
+    """After the provider's answer the row is read again under its lock (a callback may have
+    moved it meanwhile), but only the columns the decision needs: the JSON columns (snapshot,
+    fields, the provider's payload) cost the create a statement's worth of work for nothing."""
+    from sqlalchemy import event
+
+    values = form_values(operator_client, "currency=USD&amount=10&service=test_usd")
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: seen.append(args[2])  # noqa: E731 (conn, cursor, statement, ...)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = operator_client.post("/payouts/new", data={**values,
+                                                              "field__account": "7654321"})
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 303
+    after_insert = seen[next(i for i, s in enumerate(seen) if s.startswith("INSERT INTO payouts")):]
+    [relock] = [s for s in after_insert if s.startswith("SELECT") and "FROM payouts" in s]
+    assert "payouts.status" in relock and "payouts.provider_invoice_id" in relock
+    for column in ("service_snapshot", "fields_encrypted", "provider_payload"):
+        assert column not in relock
+    if engine.dialect.name == "postgresql":
+        assert "FOR UPDATE" in relock
+    [payout] = payouts()
+    assert payout.provider_invoice_id and payout.provider_payload

@@ -164,7 +164,7 @@ def _call_provider(payout: Payout) -> dict[str, str]:
         # 5xx, timeout, dropped, unreadable, 400: the worker looks it up by reference.
         _creation_unknown(payout, describe(exc))
         return {}
-    apply_invoice(payout, invoice, source="sent_to_provider")
+    apply_invoice(payout, invoice, source="sent_to_provider", deciding_only=True)
     _commit_answer()
     return {}
 

@@ -49,6 +49,17 @@ def move(
     return db.session.execute(statement).rowcount == 1
 
 
+def _locked(payout: Payout, deciding_only: bool) -> Payout:
+    """Lock the row (PostgreSQL) so a callback and a poll apply one after the other, and read
+    it fresh in the same statement."""
+    if deciding_only and payout in db.session:
+        db.session.refresh(payout, DECIDING_COLUMNS, with_for_update=True)
+        return payout
+    locked = db.session.get(Payout, payout.id, populate_existing=True, with_for_update=True)
+    assert locked is not None
+    return locked
+
+
 def target_status(current: PayoutStatus, provider_status: str) -> PayoutStatus:
     """What our status becomes when the provider reports `provider_status`."""
     value = provider_status.lower()
@@ -63,14 +74,18 @@ def target_status(current: PayoutStatus, provider_status: str) -> PayoutStatus:
     return S.PROCESSING
 
 
-def apply_invoice(payout: Payout, invoice: Invoice, *, source: str) -> bool:
+# The columns apply_invoice reads to decide; the rest it only writes.
+DECIDING_COLUMNS = ("status", "provider_invoice_id", "provider_updated", "provider_status",
+                    "provider_resolution")
+
+
+def apply_invoice(payout: Payout, invoice: Invoice, *, source: str,
+                  deciding_only: bool = False) -> bool:
     """Store the provider's view of `payout` (row-locked); returns True when our status moved.
-    The caller commits."""
-    # Lock the row (PostgreSQL) so a callback and a poll apply one after the other, and read
-    # it fresh in the same statement.
-    locked = db.session.get(Payout, payout.id, populate_existing=True, with_for_update=True)
-    assert locked is not None
-    payout = locked
+    The caller commits. `deciding_only`: the caller reads nothing else of the row before it
+    commits (a create, whose row it just wrote), so only DECIDING_COLUMNS are read under the
+    lock, not the JSON columns (half the statement's cost on PostgreSQL)."""
+    payout = _locked(payout, deciding_only)
     now = utcnow()
     payout.last_checked_at = now
     if payout.provider_invoice_id is None:

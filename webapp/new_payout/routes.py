@@ -37,7 +37,7 @@ from webapp.new_payout.prefill import from_args as prefill_from
 from webapp.new_payout.prefill import record_links
 from webapp.new_payout.scrub import no_store, scrub_form, scrub_pairs
 from webapp.payout_core.account_services import payout_currencies
-from webapp.payout_core.create import PayoutDraft, payout_for_submission, submit_payout
+from webapp.payout_core.create import PayoutDraft, submission_of, submit_payout
 from webapp.payout_core.duplicates import possible_duplicates
 from webapp.payout_core.money import AmountError, parse_amount
 from webapp.recipients.book import recipients_of
@@ -99,11 +99,10 @@ def new() -> str | Response:
     return _render(page)
 
 
-def _already_submitted(token: str | None) -> Payout | None:
-    """The payout this user's form already produced (a second click, a reload)."""
-    payout = payout_for_submission(token) if token else None
-    mine = payout is not None and current_user.id in (payout.created_by_id, payout.resent_by_id)
-    return payout if mine else None
+def _already_submitted(token: str | None) -> int | None:
+    """The id of the payout this user's form already produced (a second click, a reload)."""
+    found = submission_of(token) if token else None
+    return found.payout_id if found is not None and found.made_by(current_user.id) else None
 
 
 def _refuse_foreign_token(token: str) -> Response:
@@ -140,7 +139,7 @@ def create() -> str | Response:
     existing = None if target.submission_token.errors else _already_submitted(
         target.submission_token.data)
     if existing is not None:  # a second click or a reload: the payout already exists
-        return redirect_to(url_for("payouts.detail", payout_id=existing.id))
+        return redirect_to(url_for("payouts.detail", payout_id=existing))
     page = NewPayoutPage(start=target, searched=True, posted=True)
     amount = _shown_amount(target)
     if amount is None or target.currency.errors or not target.service.data:

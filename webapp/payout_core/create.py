@@ -72,6 +72,26 @@ class SubmitOutcome:
 
 
 _BY_SUBMISSION_TOKEN = select(Payout).where(Payout.submission_token == bindparam("token"))
+_SUBMISSION = (select(Payout.id, Payout.created_by_id, Payout.resent_by_id)
+               .where(Payout.submission_token == bindparam("token")))
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Which payout a form's token produced, and for whom: all a second click needs to know."""
+
+    payout_id: int
+    created_by_id: int
+    resent_by_id: int | None
+
+    def made_by(self, user_id: int) -> bool:
+        return user_id in (self.created_by_id, self.resent_by_id)
+
+
+def submission_of(submission_token: str) -> Submission | None:
+    """Three columns, not the whole row: every create asks, and almost always finds nothing."""
+    row = db.session.execute(_SUBMISSION, {"token": submission_token}).first()
+    return Submission(*row) if row is not None else None
 
 
 def payout_for_submission(submission_token: str) -> Payout | None:

@@ -31,8 +31,9 @@ MAX_SHOWN = 5
 _STILL_COUNTS = (Payout.status.in_(PAID_OR_PAYING)
                  & or_(Payout.created_at >= bindparam("since"),
                        Payout.status == S.AWAITING_APPROVAL.value))
-# Built once: every create and every review runs it.
-_REPEATS = (select(Payout)
+# Built once: every create and every review runs it. Ids first: almost always there are none,
+# and a whole row's columns cost even an empty answer (PostgreSQL describes each of them).
+_REPEATS = (select(Payout.id)
             .where(Payout.recipient_digest == bindparam("digest"), _STILL_COUNTS,
                    Payout.id != bindparam("exclude_id"))
             .order_by(Payout.id.desc())
@@ -44,9 +45,13 @@ def possible_duplicates(service_code: str, currency: str, amount: Decimal,
     """Earlier payouts this one repeats (newest first, at most MAX_SHOWN): one indexed lookup
     of the digest. Paying the same amount again is common (wages); reading and decrypting
     every recent payout of that amount to compare recipients was an eighth of a create."""
-    return list(db.session.scalars(_REPEATS, {
+    ids = list(db.session.scalars(_REPEATS, {
         "digest": recipient_digest(service_code, currency, fields, amount),
         "since": _window_start(), "exclude_id": exclude_id or 0}))
+    if not ids:
+        return []
+    loaded = {p.id: p for p in db.session.scalars(select(Payout).where(Payout.id.in_(ids)))}
+    return [loaded[payout_id] for payout_id in ids if payout_id in loaded]
 
 
 def _window_start() -> datetime:

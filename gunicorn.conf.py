@@ -6,6 +6,7 @@ background worker is a separate process: `python -m webapp.worker` (see docs/dep
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import shutil
@@ -100,6 +101,14 @@ def on_starting(server: Any) -> None:
         if path.exists():
             shutil.rmtree(path)
         path.mkdir(parents=True)
+
+
+def post_worker_init(worker: Any) -> None:
+    """The app is loaded: its modules, routes and templates live as long as the worker, so the
+    garbage collector stops scanning them (a full collection walked ~130,000 such objects; the
+    collector's share of a create fell from 0.5 to 0.15 ms, bench item 1)."""
+    gc.collect()
+    gc.freeze()
 
 
 def child_exit(server: Any, worker: Any) -> None:

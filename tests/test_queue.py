@@ -65,3 +65,19 @@ def test_inline_mode_belongs_to_the_app_not_the_process(app: Flask, tmp_path: Pa
     finally:
         queue.queued.flush()
         queue.init_app(app)  # the shared queue points at the test app's settings again
+
+
+@pytest.mark.parametrize(("setting", "pragma"), [("NORMAL", 1), ("FULL", 2)])
+def test_the_queue_file_syncs_as_the_database_does(app: Flask, tmp_path: Path, setting: str,
+                                                   pragma: int) -> None:
+    """Without Redis the queue is a SQLite file, kept like the desk's own (WAL, synced at
+    checkpoints unless SQLITE_SYNCHRONOUS=FULL): Huey's default synced every job queued."""
+    create_app({**PRODUCTION, "TASK_QUEUE_PATH": str(tmp_path / "q.sqlite"),
+                "SQLITE_SYNCHRONOUS": setting})
+    try:
+        connection = queue.queued.storage.conn
+        assert connection.execute("pragma synchronous").fetchone()[0] == pragma
+        assert connection.execute("pragma journal_mode").fetchone()[0] == "wal"
+    finally:
+        queue.queued.storage.close()
+        queue.init_app(app)

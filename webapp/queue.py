@@ -39,12 +39,13 @@ class ConfiguredHuey(Huey):
         self._open: Callable[[], BaseStorage] | None = getattr(self, "_open", None)
         return None
 
-    def configure(self, redis_url: str | None, sqlite_path: str | None) -> None:
+    def configure(self, redis_url: str | None, sqlite_path: str | None,
+                  sqlite_synchronous: str = "NORMAL") -> None:
         if redis_url:
             self._open = functools.partial(huey_loader.redis_storage, self.name, redis_url)
         else:
             path = Path(sqlite_path or "huey.sqlite")
-            self._open = functools.partial(_sqlite_storage, self.name, path)
+            self._open = functools.partial(_sqlite_storage, self.name, path, sqlite_synchronous)
         self._storage = None
 
     @property  # type: ignore[override]
@@ -60,9 +61,24 @@ class ConfiguredHuey(Huey):
         self._storage = value
 
 
-def _sqlite_storage(name: str, path: Path) -> SqliteStorage:
+class QueueFile(SqliteStorage):
+    """The queue's SQLite file kept as the desk keeps its own (webapp/sqlite_tuning.py): WAL,
+    and commits synced to the disk only with SQLITE_SYNCHRONOUS=FULL. Huey's default synced
+    every one: 0.44 ms per job queued here (0.035 ms without), and a create queues one."""
+
+    def __init__(self, name: str, filename: str, synchronous: str) -> None:
+        self._synchronous = "FULL" if synchronous.upper() == "FULL" else "NORMAL"
+        super().__init__(name, filename=filename)
+
+    def _create_connection(self) -> Any:
+        connection = super()._create_connection()
+        connection.execute(f"pragma synchronous={self._synchronous}")
+        return connection
+
+
+def _sqlite_storage(name: str, path: Path, synchronous: str) -> SqliteStorage:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteStorage(name, filename=str(path))
+    return QueueFile(name, str(path), synchronous)
 
 
 queued = ConfiguredHuey(NAME)
@@ -166,5 +182,6 @@ def pending_count() -> int:
 
 
 def init_app(app: Flask) -> None:
-    queued.configure(app.config.get("REDIS_URL"), app.config.get("TASK_QUEUE_PATH"))
+    queued.configure(app.config.get("REDIS_URL"), app.config.get("TASK_QUEUE_PATH"),
+                     app.config.get("SQLITE_SYNCHRONOUS", "NORMAL"))
     app.extensions["queue_depth"] = pending_count

@@ -50,6 +50,8 @@ def _rows(count: int, creators: list[int]) -> Any:
                                  "fields": [{"key": "account", "required": True}]},
             "fields_masked": {"account": f"•••• {rng.randrange(10000):04d}"},
             "fields_encrypted": "gAAAAAB" + uuid.UUID(int=rng.getrandbits(128)).hex * 3,
+            # As every payout stored since the column has one (duplicate checks look it up).
+            "recipient_digest": uuid.UUID(int=rng.getrandbits(128)).hex * 2,
             "customer_name": f"Recipient {i % 5000}",
             "customer_email": f"recipient{i % 5000}@example.test",
             "created_by_id": creators[i % len(creators)],

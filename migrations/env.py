@@ -10,8 +10,9 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-# Loggers the app made before a migration (the mailer's, the provider's) stay enabled: a
-# migration run inside a process that already logs must not silence it.
+# Loggers the app made before a migration (the mailer's, the provider's) stay enabled, so a
+# migration run inside such a process does not silence them (the root logger is still set
+# from alembic.ini).
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 

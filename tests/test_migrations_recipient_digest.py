@@ -77,3 +77,13 @@ def test_recent_and_queued_payouts_get_their_digest(scratch_database_url, sandbo
         assert _digests() == [expected, expected, None, None]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_amount_read_back_inexactly_digests_as_typed(app) -> None:
+    """SQLite keeps amounts as floating point: 70329669.60 comes back as 70329669.59999999.
+    The digest rounds to the currency's precision first, so both are one amount."""
+    with app.app_context():
+        typed = recipient_digest("test_usd", "USD", FIELDS, Decimal("70329669.60"))
+        assert recipient_digest("test_usd", "USD", FIELDS, Decimal("70329669.59999999")) == typed
+        assert recipient_digest("test_usd", "USD", FIELDS, Decimal("70329669.6")) == typed
+        assert recipient_digest("test_usd", "USD", FIELDS, Decimal("70329669.61")) != typed

@@ -63,8 +63,10 @@ class ConfiguredHuey(Huey):
 
 class QueueFile(SqliteStorage):
     """The queue's SQLite file kept as the desk keeps its own (webapp/sqlite_tuning.py): WAL,
-    and commits synced to the disk only with SQLITE_SYNCHRONOUS=FULL. Huey's default synced
-    every one: 0.44 ms per job queued here (0.035 ms without), and a create queues one."""
+    synced at checkpoints, or at every commit with SQLITE_SYNCHRONOUS=FULL. Huey's default
+    synced every commit: 0.44 ms per job queued here (0.035 ms without), and a create queues
+    one. A power cut can lose the newest jobs; the per-minute sweeps and the polling pass
+    redo what they were for."""
 
     def __init__(self, name: str, filename: str, synchronous: str) -> None:
         self._synchronous = "FULL" if synchronous.upper() == "FULL" else "NORMAL"

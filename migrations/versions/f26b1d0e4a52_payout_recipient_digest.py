@@ -5,7 +5,9 @@ Existing payouts that a new one can still repeat (created in the last 31 days, o
 approval) get their digest here: their fields are decrypted with the app's SECRET_KEY, so this
 runs in the app's context (`flask db upgrade`). Older payouts are outside every duplicate
 window and keep NULL. A row that does not decrypt (another SECRET_KEY) keeps NULL too, and is
-counted in the log.
+counted in the log. Payouts a worker of the previous version stores after this (a rolling
+deploy) keep NULL too: the duplicate checks find the recent ones through the partial index
+ix_payouts_undigested and digest them as they read them.
 
 Revision ID: f26b1d0e4a52
 Revises: e25a7c0f3d21
@@ -35,9 +37,15 @@ def upgrade() -> None:
         batch.add_column(sa.Column("recipient_digest", sa.String(length=64), nullable=True))
         batch.create_index("ix_payouts_recipient_digest", ["recipient_digest"], unique=False)
     _fill_recent_digests()
+    # Rows a worker of the previous version stores meanwhile (a rolling deploy) have none:
+    # the duplicate checks find the recent ones through this index and digest them.
+    op.create_index("ix_payouts_undigested", "payouts", ["created_at"], unique=False,
+                    postgresql_where=sa.text("recipient_digest IS NULL"),
+                    sqlite_where=sa.text("recipient_digest IS NULL"))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_payouts_undigested", table_name="payouts")
     with op.batch_alter_table("payouts") as batch:
         batch.drop_index("ix_payouts_recipient_digest")
         batch.drop_column("recipient_digest")

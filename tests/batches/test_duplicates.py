@@ -27,6 +27,20 @@ def test_a_row_repeating_a_recent_payout_is_an_error(app, make_user, make_payout
         "message"]
 
 
+def test_a_payout_stored_without_a_digest_still_counts(app, make_user, make_payout, sandbox):
+    """A worker of the previous version (a rolling deploy) stores no digest: the check reads
+    such recent rows and digests them."""
+    payout = make_payout(make_user("olga", Role.OPERATOR), amount="10.00",
+                         fields={"account": "1000"})
+    db.session.execute(db.update(Payout).where(Payout.id == payout.id).values(
+        recipient_digest=None))
+    db.session.commit()
+    report = _check(app, [["1000", "10", "Same", ""], ["1001", "10", "Other account", ""]])
+    assert [r.valid for r in report.rows] == [False, True]
+    assert f"Same recipient and amount as payout {payout.id}" in report.rows[0].errors[0][
+        "message"]
+
+
 def test_masked_alike_is_not_enough(app, make_user, make_payout, sandbox):
     """Two cards sharing first six and last four digits mask alike; the digest tells them
     apart (only those candidates are decrypted)."""

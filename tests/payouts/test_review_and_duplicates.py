@@ -303,3 +303,26 @@ def test_duplicate_checks_decrypt_nothing(operator_client: FlaskClient, login_as
     html = text(manager.get("/approvals/"))
     row = html[html.index(f'href="/payouts/{second.id}">{second.id}</a>'):][:400]
     assert "Possible duplicate of" in row and f'href="/payouts/{first.id}"' in row
+
+
+def test_payouts_stored_without_a_digest_are_still_compared(
+        operator_client: FlaskClient, login_as, make_payout, make_user) -> None:
+    """During a rolling deploy a worker of the previous version stores payouts without the
+    digest column: the review and the approvals queue still find them as repeats (read
+    through the partial index of such rows and digested on the way)."""
+    from webapp.models import Payout
+
+    creator = make_user("petra", Role.OPERATOR)
+    first = make_payout(creator, fields={"account": "777"})
+    second = make_payout(creator, fields={"account": "777"})
+    other = make_payout(creator, fields={"account": "778"})
+    _duplicate_pair(operator_client)
+    db.session.execute(db.update(Payout).values(recipient_digest=None))
+    db.session.commit()
+    review = text(operator_client.post("/payouts/new", data=card_form(operator_client)))
+    assert 'id="duplicate-warning"' in review
+    html = text(login_as(Role.MANAGER, username="mira").get("/approvals/"))
+    row = html[html.index(f'href="/payouts/{second.id}">{second.id}</a>'):][:400]
+    assert "Possible duplicate of" in row and f'href="/payouts/{first.id}"' in row
+    other_row = html[html.index(f'href="/payouts/{other.id}">{other.id}</a>'):][:200]
+    assert "Possible duplicate" not in other_row

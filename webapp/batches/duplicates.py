@@ -9,44 +9,60 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from webapp.batches.validation import RowResult
 from webapp.extensions import db
 from webapp.models import Batch, BatchRow, Payout, RowState
 from webapp.models.base import utcnow
 from webapp.models.batch import BATCH_QUEUED
-from webapp.payout_core.duplicates import PAID_OR_PAYING, RECENT_DAYS
+from webapp.payout_core.duplicates import (
+    FIELDS_IF_UNDIGESTED,
+    PAID_OR_PAYING,
+    RECENT_DAYS,
+    UNDIGESTED,
+    row_digest,
+    window_start,
+)
 
 QUEUED_BATCHES = [b.value for b in BATCH_QUEUED]
 CHUNK = 500
 
 
-def mark_recent_duplicates(rows: list[RowResult], exclude_batch_id: int | None = None) -> None:
+def mark_recent_duplicates(rows: list[RowResult], service_code: str, currency: str,
+                           exclude_batch_id: int | None = None) -> None:
     """Add an error to every valid row that repeats a recent payout or a queued batch row."""
     valid = [r for r in rows if r.valid and r.amount is not None and r.digest]
     if not valid:
         return
-    _against_payouts(valid)
+    _against_payouts(valid, service_code, currency)
     _against_batches([r for r in valid if r.valid], exclude_batch_id)
 
 
-def _against_payouts(rows: list[RowResult]) -> None:
+def _against_payouts(rows: list[RowResult], service_code: str, currency: str) -> None:
     by_digest = _by_digest(rows)
     digests = list(by_digest)
+    recent = [Payout.status.in_(PAID_OR_PAYING), Payout.created_at >= bindparam("since")]
+    found = []
     for start in range(0, len(digests), CHUNK):
-        query = (
+        found += db.session.execute(
             select(Payout.recipient_digest, Payout.id, Payout.created_at)
-            .where(Payout.recipient_digest.in_(digests[start:start + CHUNK]),
-                   Payout.status.in_(PAID_OR_PAYING),
-                   Payout.created_at >= utcnow() - timedelta(days=RECENT_DAYS))
-            .order_by(Payout.id)
-        )
-        for digest, payout_id, created_at in db.session.execute(query):
-            for row in by_digest[digest]:
-                if row.valid:
-                    row.add_coded("duplicate_payout", id=payout_id,
-                                  date=created_at.date().isoformat())
+            .where(Payout.recipient_digest.in_(digests[start:start + CHUNK]), *recent),
+            {"since": window_start()}).all()
+    # Recent payouts stored without a digest (a rolling deploy): digested here.
+    amounts = [r.amount for r in rows if r.amount is not None]
+    undigested = db.session.execute(
+        select(Payout.recipient_digest, Payout.id, Payout.created_at, Payout.service_code,
+               Payout.currency, Payout.amount, FIELDS_IF_UNDIGESTED)
+        .where(UNDIGESTED, Payout.service_code == service_code, Payout.currency == currency,
+               Payout.amount >= min(amounts), Payout.amount <= max(amounts), *recent),
+        {"since": window_start()})
+    found += [(row_digest(row), row.id, row.created_at) for row in undigested]
+    for digest, payout_id, created_at in sorted(found, key=lambda hit: hit[1]):
+        for row in by_digest.get(digest or "", []):
+            if row.valid:
+                row.add_coded("duplicate_payout", id=payout_id,
+                              date=created_at.date().isoformat())
 
 
 def _by_digest(rows: list[RowResult]) -> dict[str, list[RowResult]]:

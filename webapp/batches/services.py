@@ -73,7 +73,7 @@ def read_file(file_name: str, data: bytes, service: PayoutService, currency: str
     with in_language(language):
         for index, reference in unknown_saved.items():
             report.rows[index].add_coded("saved_recipient_unknown", reference=reference)
-    mark_recent_duplicates(report.rows, exclude_batch_id)
+    mark_recent_duplicates(report.rows, service.code, currency, exclude_batch_id)
     return report
 
 

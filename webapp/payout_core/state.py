@@ -51,7 +51,8 @@ def move(
 
 def _locked(payout: Payout, deciding_only: bool) -> Payout:
     """Lock the row (PostgreSQL) so a callback and a poll apply one after the other, and read
-    it fresh in the same statement."""
+    it (or with `deciding_only` the columns that decide) fresh in the same statement. A payout
+    not in this session is loaded whole."""
     if deciding_only and payout in db.session:
         db.session.refresh(payout, DECIDING_COLUMNS, with_for_update=True)
         return payout
@@ -82,9 +83,10 @@ DECIDING_COLUMNS = ("status", "provider_invoice_id", "provider_updated", "provid
 def apply_invoice(payout: Payout, invoice: Invoice, *, source: str,
                   deciding_only: bool = False) -> bool:
     """Store the provider's view of `payout` (row-locked); returns True when our status moved.
-    The caller commits. `deciding_only`: the caller reads nothing else of the row before it
-    commits (a create, whose row it just wrote), so only DECIDING_COLUMNS are read under the
-    lock, not the JSON columns (half the statement's cost on PostgreSQL)."""
+    The caller commits. `deciding_only`: only DECIDING_COLUMNS are read again under the lock,
+    not the JSON columns (half the statement's cost on PostgreSQL); the caller must read
+    nothing else of the row before its commit expires it (the create call does exactly
+    that: apply, commit)."""
     payout = _locked(payout, deciding_only)
     now = utcnow()
     payout.last_checked_at = now

@@ -119,11 +119,11 @@ def test_a_create_whose_answer_was_lost_with_the_connection_is_settled_by_refere
     apply_answer = create.apply_invoice
     killed: list[str] = []
 
-    def lose_the_connection_first(payout: Payout, invoice: Invoice, *, source: str) -> bool:
+    def lose_the_connection_first(payout: Payout, invoice: Invoice, **how: Any) -> bool:
         if not killed:
             killed.append(invoice.id)
             kill_my_connection(own_database)
-        return apply_answer(payout, invoice, source=source)
+        return apply_answer(payout, invoice, **how)
 
     monkeypatch.setattr(create, "apply_invoice", lose_the_connection_first)
     client = pg_app.test_client()

@@ -154,3 +154,27 @@ def test_a_forged_copy_link_to_a_payout_out_of_sight_is_ignored(
     copy = payouts()[-1]
     assert copy.id != theirs.id and db.session.get(PayoutCopy, copy.id) is None
     assert events(theirs.id, "copied_again") == []
+
+
+@pytest.mark.parametrize("raw", ["2147483648", "99999999999", "²", "１２"])
+@pytest.mark.parametrize("source", ["saved", "again", "fix"])
+def test_an_id_no_row_can_have_is_not_found(
+        make_user: Callable[..., User], client_for: Callable[[str], FlaskClient], source: str,
+        raw: str) -> None:
+    """Past 2^31-1 PostgreSQL refused the look-up (a 500), and `int()` refused a superscript
+    digit that `isdigit()` had let through: both are simply not found."""
+    make_user("olga", Role.OPERATOR)
+    assert client_for("olga").get(f"/payouts/new?{source}={raw}").status_code == 404
+
+
+def test_a_forged_link_past_the_id_range_is_ignored(
+        make_user: Callable[..., User], client_for: Callable[[str], FlaskClient],
+        sandbox: SandboxServer) -> None:
+    """The form admits 12 digits in its hidden links; past 2^31-1 the look-up failed the whole
+    create on PostgreSQL. Such a link is ignored like any forged one."""
+    make_user("olga", Role.OPERATOR)
+    response = post_new_payout(client_for("olga"), "currency=USD&amount=10&service=test_usd",
+                               field__account="1234", copy_of="99999999999", copy_kind="again",
+                               saved_detail="99999999999")
+    assert response.status_code == 303
+    assert db.session.get(PayoutCopy, payouts()[-1].id) is None

@@ -25,6 +25,7 @@ from webapp.payout_core.scope import visible_payout_or_404, visible_payouts
 from webapp.payout_core.secrets import decrypt_fields
 from webapp.payout_core.timeline import add_event
 from webapp.provider.types import PayoutService
+from webapp.query_args import bounded_int
 from webapp.recipients import book
 
 SOURCES = ("saved", "again", "fix")
@@ -82,12 +83,21 @@ def from_args(args: MultiDict[str, str], user: User) -> Prefill | None:
         raw = args.get(source, "")
         if not raw:
             continue
-        if not raw.isdigit() or len(raw) > 12:
+        row_id = _row_id(raw)
+        if row_id is None:  # not an id a row can have (2^31 and up reached the database)
             abort(404)
         if source == "saved":
-            return _from_saved(int(raw))
-        return _from_payout(visible_payout_or_404(user, int(raw)), source)
+            return _from_saved(row_id)
+        return _from_payout(visible_payout_or_404(user, row_id), source)
     return None
+
+
+def _row_id(raw: str | None) -> int | None:
+    """A row id from a query or form value, or None when no row can have it."""
+    try:
+        return bounded_int(raw) if raw else None
+    except ValueError:
+        return None
 
 
 def _from_saved(detail_id: int) -> Prefill:
@@ -129,13 +139,15 @@ def record_links(payout: Payout, user: User, *, saved_detail: str | None,
                  copy_of: str | None, copy_kind: str | None) -> None:
     """After a create: the history link to the saved recipient, and for a copy its lineage
     on both timelines (the original's creator and approvers by id). The caller commits."""
-    if saved_detail and saved_detail.isdigit():
-        book.link_payout(payout, int(saved_detail))
-    if not (copy_of and copy_of.isdigit() and copy_kind in ("again", "fix")):
+    detail_id = _row_id(saved_detail)
+    if detail_id is not None:
+        book.link_payout(payout, detail_id)
+    original_id = _row_id(copy_of)
+    if original_id is None or copy_kind not in ("again", "fix"):
         return
     # Runs in the commit that stores the payout: a forged or stale link is ignored (never an
     # error, which would stop the create).
-    original = db.session.scalar(visible_payouts(user).where(Payout.id == int(copy_of)))
+    original = db.session.scalar(visible_payouts(user).where(Payout.id == original_id))
     if original is None or original.id == payout.id or db.session.get(
             PayoutCopy, payout.id) is not None:
         return

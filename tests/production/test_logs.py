@@ -4,6 +4,8 @@ background jobs, and no card number or secret in any line of a whole payout's li
 from __future__ import annotations
 
 import base64
+import contextvars
+import functools
 import io
 import json
 import logging
@@ -101,6 +103,19 @@ def test_each_response_carries_a_request_id_taken_from_a_sane_header(client: Fla
         assert re.fullmatch(r"[0-9a-f]{32}", answer.headers["X-Request-Id"]), odd
 
 
+def outside_any_request(test: Callable[[], None]) -> Callable[[], None]:
+    """Run the test in a context of its own, as a worker thread outside any request is: a
+    request id an earlier test in this process left bound must not count as ours (seen in full
+    PostgreSQL runs, from a test not yet found)."""
+
+    @functools.wraps(test)
+    def run() -> None:
+        contextvars.Context().run(test)
+
+    return run
+
+
+@outside_any_request
 def test_provider_calls_send_the_request_id() -> None:
     seen: list[str | None] = []
 
@@ -149,6 +164,7 @@ def test_a_request_id_follows_the_request_into_provider_calls_and_jobs(
     assert reads and all(r["request_id"] == "callback-from-lb-0001" for r in reads)
 
 
+@outside_any_request
 def test_jobs_run_under_the_id_of_the_request_that_queued_them() -> None:
     from webapp.callbacks.services import apply_callback_task
     from webapp.queue import _stamp_request_id, traced

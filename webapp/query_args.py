@@ -40,8 +40,12 @@ def int_arg(name: str, default: int | None = None, *, minimum: int = 1,
         return default
 
 
-def refuse_nul_in_query() -> None:
+def refuse_nul_in_input() -> None:
     """A NUL character can reach no column (PostgreSQL refuses it in text: a DataError, a
-    500) and no form needs one: a query string holding one is a 400."""
-    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+    500) and nobody types one: a query string or a posted form field holding one is a 400."""
+    fields = [request.args]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields.append(request.form)
+    if any("\x00" in key or "\x00" in value
+           for values in fields for key, value in values.items(multi=True)):
         abort(400)

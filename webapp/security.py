@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask, abort, request
 from flask_talisman import Talisman
 
-from webapp.query_args import refuse_nul_in_query
+from webapp.query_args import refuse_nul_in_input
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -52,4 +52,4 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["talisman"] = talisman
     app.before_request(refuse_json_to_forms)
-    app.before_request(refuse_nul_in_query)
+    app.before_request(refuse_nul_in_input)

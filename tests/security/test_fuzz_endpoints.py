@@ -170,3 +170,13 @@ def test_a_json_body_to_a_form_is_refused_not_a_crash(operator_client, body) -> 
                                   content_type="application/json")
     assert answer.status_code == 415
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("name", ["Ann\x00Lee", "\x00"])
+def test_a_nul_in_a_posted_field_is_refused_not_a_crash(operator_client, name) -> None:
+    """Found by the fuzz: a NUL in a recipient's name reached PostgreSQL, which refuses it in
+    text (a 500). Nobody types one: the post is a 400 and nothing is written."""
+    before = snapshot()
+    answer = operator_client.post("/recipients/new", data={"name": name, "reference": ""})
+    assert answer.status_code == 400
+    assert snapshot() == before

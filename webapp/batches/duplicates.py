@@ -1,7 +1,8 @@
 """Duplicates against what was already paid or queued: payouts of the last 30 days (same
 service, currency, amount and recipient fields) and rows of other batches still on their way.
 Both keep the same keyed digest (payout_core/recipient_digest.py): each is found by an indexed
-lookup of the rows' digests, with nothing decrypted.
+lookup of the rows' digests. Only recent payouts stored without one (a rolling deploy) are
+decrypted, to digest them.
 """
 
 from __future__ import annotations

@@ -8,19 +8,16 @@ decrypted, to digest them.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 
 from sqlalchemy import bindparam, select
 
 from webapp.batches.validation import RowResult
 from webapp.extensions import db
 from webapp.models import Batch, BatchRow, Payout, RowState
-from webapp.models.base import utcnow
 from webapp.models.batch import BATCH_QUEUED
 from webapp.payout_core.duplicates import (
     FIELDS_IF_UNDIGESTED,
     PAID_OR_PAYING,
-    RECENT_DAYS,
     UNDIGESTED,
     row_digest,
     window_start,
@@ -84,7 +81,7 @@ def _against_batches(rows: list[RowResult], exclude_batch_id: int | None) -> Non
             .where(BatchRow.recipient_digest.in_(digests[start:start + CHUNK]),
                    BatchRow.state != RowState.INVALID.value,
                    Batch.status.in_(QUEUED_BATCHES),
-                   Batch.created_at >= utcnow() - timedelta(days=RECENT_DAYS))
+                   Batch.created_at >= window_start())
         )
         if exclude_batch_id is not None:
             query = query.where(BatchRow.batch_id != exclude_batch_id)

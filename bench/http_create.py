@@ -1,8 +1,10 @@
 """Item 1 through HTTP: the new-payout form posted to the desk under gunicorn (a signed-in
 operator's cookie, the CSRF token of its page, a fresh submission token each time) until the
-303 to the payout, against the same invoice posted straight to the sandbox, interleaved so
-both see the same machine. The desk runs on a fresh database of its own (the creates would
-otherwise change the seeded one)."""
+303 to the payout, against the same invoice posted straight to the sandbox, and against the
+floor: the same form posted to a bare Flask app under the same gunicorn settings that only
+commits a row, calls the sandbox and commits its answer (bench/floor_create_app.py). The
+three are interleaved so all see the same machine. The desk runs on a fresh database of its
+own (the creates would otherwise change the seeded one)."""
 
 from __future__ import annotations
 
@@ -48,8 +50,12 @@ def run_http_create(label: str, database_url: str, sandbox_url: str, n: int
     app, operator_id = _prepare(database_url, sandbox_url)
     server = Gunicorn("wsgi:app", settings_env(database_url, sandbox_url),
                       f"gunicorn-create-{label}")
+    floor = Gunicorn("bench.floor_create_app:app",
+                     {**settings_env(database_url, sandbox_url),
+                      "BENCH_FLOOR_DATABASE_URL": database_url}, f"gunicorn-floor-create-{label}")
     try:
         server.wait_ready("/login")
+        floor.wait_ready("/")
         cookie = login_cookie(server.url, "bench_operator")
         headers = {"User-Agent": USER_AGENT, "Cookie": cookie}
         desk = requests.Session()
@@ -73,6 +79,17 @@ def run_http_create(label: str, database_url: str, sandbox_url: str, n: int
             created_payout_id(answer.headers.get("Location", ""))
             return elapsed
 
+        floor_http = requests.Session()
+
+        def through_floor() -> float:
+            started = time.perf_counter()
+            answer = floor_http.post(f"{floor.url}/payouts/new", data=form_post("-"),
+                                     allow_redirects=False, timeout=10)
+            elapsed = (time.perf_counter() - started) * 1000
+            if answer.status_code != 303:
+                raise RuntimeError(f"create through the floor answered {answer.status_code}")
+            return elapsed
+
         def straight() -> float:
             started = time.perf_counter()
             answer = direct.post(f"{sandbox_url}/payout-invoices", json=direct_body(),
@@ -82,32 +99,48 @@ def run_http_create(label: str, database_url: str, sandbox_url: str, n: int
                 raise RuntimeError(f"direct create answered {answer.status_code}")
             return elapsed
 
-        for _ in range(10):  # both workers warm: imports, pre-request cache, connections
+        for _ in range(10):  # all workers warm: imports, pre-request cache, connections
             through_desk()
+            through_floor()
             straight()
         desk_ms: list[float] = []
+        floor_ms: list[float] = []
         direct_ms: list[float] = []
         deadline = time.monotonic() + 90
         while len(desk_ms) < n and (time.monotonic() < deadline or len(desk_ms) < 20):
             desk_ms.append(through_desk())
+            floor_ms.append(through_floor())
             direct_ms.append(straight())
         rss = server.worker_rss_mb()
     finally:
         server.stop()
-    a, b = Samples(desk_ms), Samples(direct_ms)
+        floor.stop()
+    a, f, b = Samples(desk_ms), Samples(floor_ms), Samples(direct_ms)
     extra = a.median - b.median
+    floor_extra = f.median - b.median
     return [
         Row(section, "create over HTTP: sandbox POST /payout-invoices direct",
             round(b.median, 3), round(b.p99, 3), len(b.ms)),
+        Row(section, "create over HTTP: floor, bare Flask: commit, call, commit -> 303",
+            round(f.median, 3), round(f.p99, 3), len(f.ms),
+            result=f"+{floor_extra:.2f} ms (x{f.median / b.median:.2f})",
+            values={"overhead_ms": round(floor_extra, 3), "floor_ms": _summary(f)},
+            note="bench/floor_create_app.py under the same gunicorn settings: raw SQL, no "
+                 "login, session, CSRF, forms, audit or duplicate check; WAL + "
+                 "synchronous=NORMAL on SQLite, the answer's commit asynchronous on "
+                 "PostgreSQL, as in the desk"),
         Row(section, "create over HTTP: form POST to gunicorn desk -> 303",
             round(a.median, 3), round(a.p99, 3), len(a.ms),
             result=f"+{extra:.2f} ms (x{a.median / b.median:.2f})",
             target=f"+<= {OVERHEAD_TARGET_MS:.0f} ms median", verdict=verdict(
                 extra <= OVERHEAD_TARGET_MS),
             values={"overhead_ms": round(extra, 3), "desk_ms": _summary(a),
-                    "direct_ms": _summary(b), "rss_mb": [round(r, 1) for r in rss]},
+                    "direct_ms": _summary(b), "floor_overhead_ms": round(floor_extra, 3),
+                    "over_floor_ms": round(a.median - f.median, 3),
+                    "rss_mb": [round(r, 1) for r in rss]},
             note=f"gunicorn -w 2 (gunicorn.conf.py: gthread) on 127.0.0.1, signed-in "
-                 f"operator, {len(a.ms)} interleaved pairs; desk worker RSS after: "
+                 f"operator, {len(a.ms)} interleaved rounds of desk, floor and direct; desk worker "
+                 f"RSS after: "
                  + " / ".join(f"{r:.0f} MB" for r in rss)),
     ], rss
 

@@ -3,15 +3,18 @@ no network noise), with the number of SQL statements per request."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import update
 
 from bench.common import QueryCounter, Row, sample, timed_row, verdict
 from bench.env import BenchClient, login
 from bench.seed import ensure_seeded
 from webapp.extensions import db
 from webapp.models import Payout
+from webapp.payout_core.duplicates import possible_duplicates, window_start
 from webapp.payouts.listing import Cursor
 
 LIST_P99_TARGET_MS = 50.0
@@ -92,4 +95,21 @@ def run_pages(app: Flask, label: str, count: int, n: int, reseed: bool) -> list[
         samples, queries, note = measure(app, manager, "/approvals/", n)
         rows.append(timed_row(section, "/approvals (queue of ~2,000 waiting)", samples,
                               round(queries, 1), note=note if label == "postgres" else ""))
+    rows.append(_duplicate_check_beside_undigested(app, section, n))
     return rows
+
+
+def _duplicate_check_beside_undigested(app: Flask, section: str, n: int) -> Row:
+    """The duplicate check of one create when every payout older than the window has no
+    recipient digest, as the digest migration leaves them; rolled back afterwards."""
+    with app.app_context():
+        old = db.session.execute(update(Payout).where(Payout.created_at < window_start())
+                                 .values(recipient_digest=None)).rowcount
+        try:
+            samples = sample(lambda: possible_duplicates(
+                "bench_service_00", "USD", Decimal("12.34"), {"account": "1234"}), n)
+        finally:
+            db.session.rollback()
+    return timed_row(section, "duplicate check of a create (payout_core.duplicates)", samples,
+                     1, note=f"{old:,} payouts older than the window without a digest, as "
+                             "after the digest migration; one service holds 5,000 of them")

@@ -62,17 +62,17 @@ def _rows(count: int, creators: list[int]) -> Any:
 
 
 def schema_is_current() -> bool:
-    """Every model table is there with exactly the model's columns and at least its indexes
-    (models change while the desk is being built; a stale database is rebuilt rather than
-    half-used)."""
+    """Every model table is there with exactly the model's columns and at least its indexes,
+    on the model's columns (models change while the desk is being built; a stale database is
+    rebuilt rather than half-used)."""
     inspector = inspect(db.engine)
     for table in db.metadata.sorted_tables:
         if not inspector.has_table(table.name):
             return False
         if {c["name"] for c in inspector.get_columns(table.name)} != set(table.columns.keys()):
             return False
-        indexes = {i["name"] for i in inspector.get_indexes(table.name)}
-        if not {i.name for i in table.indexes} <= indexes:
+        indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes(table.name)}
+        if any(indexes.get(i.name) != [c.name for c in i.columns] for i in table.indexes):
             return False
     return True
 

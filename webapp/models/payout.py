@@ -33,6 +33,10 @@ def stored_amount(amount: Decimal) -> Decimal:
     return Decimal(amount).quantize(Decimal(1).scaleb(-(MONEY.scale or 0)))
 
 
+HAS_DIGEST = "recipient_digest IS NOT NULL"
+NO_DIGEST = "recipient_digest IS NULL"
+
+
 class Payout(db.Model):
     __tablename__ = "payouts"
     __table_args__ = (
@@ -41,11 +45,14 @@ class Payout(db.Model):
                         name="status_known"),
         Index("ix_payouts_created_at_id", "created_at", "id"),
         Index("ix_payouts_status_created_at", "status", "created_at"),
-        Index("ix_payouts_recipient_digest", "recipient_digest"),
-        # Recent rows stored without a digest (a rolling deploy): few, found without a scan.
-        Index("ix_payouts_undigested", "created_at",
-              postgresql_where=text("recipient_digest IS NULL"),
-              sqlite_where=text("recipient_digest IS NULL")),
+        # Only rows with a digest: `recipient_digest IS NULL` must not be answered from it
+        # (SQLite did, reading every payout older than the digest migration on each check).
+        Index("ix_payouts_recipient_digest", "recipient_digest",
+              postgresql_where=text(HAS_DIGEST), sqlite_where=text(HAS_DIGEST)),
+        # Rows stored without a digest, by service and age: the duplicate checks read the
+        # recent ones of one service (a rolling deploy leaves a few), never the old ones.
+        Index("ix_payouts_undigested", "service_code", "created_at",
+              postgresql_where=text(NO_DIGEST), sqlite_where=text(NO_DIGEST)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -35,7 +35,7 @@ MAX_SHOWN = 5
 _STILL_COUNTS = (Payout.status.in_(PAID_OR_PAYING)
                  & or_(Payout.created_at >= bindparam("since"),
                        Payout.status == S.AWAITING_APPROVAL.value))
-# Recent rows without a digest (ix_payouts_undigested holds only these).
+# Recent rows without a digest (ix_payouts_undigested holds only these, by service and age).
 UNDIGESTED = and_(Payout.recipient_digest.is_(None), Payout.created_at >= bindparam("since"))
 # Their encrypted fields, to digest them here; nothing for rows that have a digest.
 FIELDS_IF_UNDIGESTED = case((Payout.recipient_digest.is_(None), Payout.fields_encrypted),

@@ -30,6 +30,7 @@ STATUS_WEIGHTS = ((S.PROCESSED, 70), (S.FAILED, 12), (S.REJECTED, 6), (S.PROCESS
                   (S.PARTIALLY_PROCESSED, 2), (S.APPROVED, 1), (S.CREATION_UNKNOWN, 1))
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 STEP = timedelta(minutes=5)
+DIGEST_WINDOW_DAYS = 31  # what migration f26b1d0e4a52 filled
 
 
 def _rows(count: int, creators: list[int]) -> Any:
@@ -40,9 +41,10 @@ def _rows(count: int, creators: list[int]) -> Any:
     for i in range(count):
         service = SERVICES[i % len(SERVICES)]
         moment = start + STEP * i
+        status = rng.choices(statuses, weights)[0]
         yield {
             "reference_id": str(uuid.UUID(int=rng.getrandbits(128))),
-            "status": rng.choices(statuses, weights)[0],
+            "status": status,
             "amount": Decimal(rng.randrange(100, 500000)) / 100,
             "currency": CURRENCIES[rng.randrange(len(CURRENCIES))],
             "service_code": service, "method_code": "bank_transfer",
@@ -50,8 +52,7 @@ def _rows(count: int, creators: list[int]) -> Any:
                                  "fields": [{"key": "account", "required": True}]},
             "fields_masked": {"account": f"•••• {rng.randrange(10000):04d}"},
             "fields_encrypted": "gAAAAAB" + uuid.UUID(int=rng.getrandbits(128)).hex * 3,
-            # As every payout stored since the column has one (duplicate checks look it up).
-            "recipient_digest": uuid.UUID(int=rng.getrandbits(128)).hex * 2,
+            "recipient_digest": _digest_as_migrated(rng, status, moment),
             "customer_name": f"Recipient {i % 5000}",
             "customer_email": f"recipient{i % 5000}@example.test",
             "created_by_id": creators[i % len(creators)],
@@ -59,6 +60,20 @@ def _rows(count: int, creators: list[int]) -> Any:
             "provider_invoice_id": f"bench-inv-{i}",
             "attempts": 1, "version": 1, "process_requests": 0,
         }
+
+
+def _digest_as_migrated(rng: random.Random, status: str, moment: datetime) -> str | None:
+    """A recipient digest where migration f26b1d0e4a52 gives one (a payout of its window, or
+    one still waiting for approval); the older payouts have none, as in a desk that ran it."""
+    digest = uuid.UUID(int=rng.getrandbits(128)).hex * 2
+    recent = moment >= NOW - timedelta(days=DIGEST_WINDOW_DAYS)
+    return digest if recent or status == S.AWAITING_APPROVAL.value else None
+
+
+def _seeded_as_migrated() -> bool:
+    """Seeded by this version of `_rows` (older ones gave every payout a digest)."""
+    return db.session.scalar(select(Payout.id).where(Payout.recipient_digest.is_(None))
+                             .limit(1)) is not None
 
 
 def schema_is_current() -> bool:
@@ -85,6 +100,8 @@ def ensure_seeded(app: Flask, count: int, force: bool = False) -> dict[str, Any]
         if not force and schema_is_current():
             try:
                 existing = db.session.scalar(select(func.count(Payout.id)))
+                if not _seeded_as_migrated():
+                    existing = None
             except Exception:
                 db.session.rollback()
         seconds = 0.0

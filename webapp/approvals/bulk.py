@@ -19,6 +19,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from webapp.approvals.fingerprint import matches
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus
+from webapp.payouts.listing import CurrencyTotal
 from webapp.query_args import bounded_int
 
 S = PayoutStatus
@@ -48,13 +49,6 @@ def parse_selection(values: Iterable[str]) -> list[Selected]:
         if payout_id not in chosen:
             chosen[payout_id] = Selected(payout_id, fingerprint)
     return list(chosen.values())
-
-
-@dataclass(frozen=True)
-class CurrencyTotal:
-    currency: str
-    count: int
-    total: Decimal
 
 
 @dataclass

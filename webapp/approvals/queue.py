@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus, User
+from webapp.payouts.listing import CurrencyTotal, currency_totals
 
 WAITING = PayoutStatus.AWAITING_APPROVAL.value
 QUEUE_LIMIT = 200
@@ -20,13 +20,6 @@ class QueueFilters:
     currency: str | None = None
     service: str | None = None
     creator: int | None = None
-
-
-@dataclass(frozen=True)
-class CurrencyTotal:
-    currency: str
-    count: int
-    total: Decimal
 
 
 def _filtered(filters: QueueFilters):
@@ -47,12 +40,8 @@ def waiting_payouts(filters: QueueFilters) -> list[Payout]:
 
 
 def totals(filters: QueueFilters) -> list[CurrencyTotal]:
-    sub = _filtered(filters).subquery()
-    rows = db.session.execute(
-        select(sub.c.currency, func.count(), func.sum(sub.c.amount))
-        .group_by(sub.c.currency).order_by(sub.c.currency)
-    )
-    return [CurrencyTotal(c, n, Decimal(t)) for c, n, t in rows]
+    """Count and sum per currency of everything waiting, not only the page shown."""
+    return currency_totals(_filtered(filters))
 
 
 def filter_choices() -> dict[str, list]:

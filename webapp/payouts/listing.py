@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from cachetools import LRUCache, TTLCache
 from flask import current_app
-from sqlalchemy import Select, func, literal, or_, select, tuple_
+from sqlalchemy import Select, func, literal, literal_column, or_, select, tuple_
 from sqlalchemy.orm import aliased, joinedload, lazyload, load_only
 
 from webapp.extensions import db
@@ -186,13 +186,19 @@ def list_options() -> tuple:
             joinedload(Payout.created_by).options(lazyload(User.role_rows)))
 
 
+# Grouped by an expression of the currency, not the column: with statistics, SQLite grouped
+# by walking the whole table through ix_payouts_currency (to skip a sort), however few rows
+# matched; the 2,000 payouts waiting among 100,000 took 110 ms instead of 4 ms.
+_CURRENCY = Payout.currency.concat(literal_column("''")).label("currency")
+
+
 def currency_totals(query: Select[tuple[Payout]]) -> list[CurrencyTotal]:
     """Count and sum per currency of everything `query` matches: one GROUP BY."""
     grouped = (
         query.order_by(None)
-        .with_only_columns(Payout.currency, func.count(Payout.id), func.sum(Payout.amount))
-        .group_by(Payout.currency)
-        .order_by(Payout.currency)
+        .with_only_columns(_CURRENCY, func.count(Payout.id), func.sum(Payout.amount))
+        .group_by(_CURRENCY)
+        .order_by(_CURRENCY)
     )
     return [CurrencyTotal(currency, count, Decimal(total or 0))
             for currency, count, total in db.session.execute(grouped)]

@@ -92,9 +92,13 @@ def run_pages(app: Flask, label: str, count: int, n: int, reseed: bool) -> list[
     except RuntimeError as exc:
         rows.append(Row(section, "/approvals", note=f"not measured: {exc}"))
     else:
-        samples, queries, note = measure(app, manager, "/approvals/", n)
-        rows.append(timed_row(section, "/approvals (queue of ~2,000 waiting)", samples,
-                              round(queries, 1), note=note if label == "postgres" else ""))
+        for name, path in (("/approvals (queue of ~2,000 waiting)", "/approvals/"),
+                           ("/ (dashboard, manager)", "/"),
+                           ("/nav-counts (manager; every page asks after loading)",
+                            "/nav-counts")):
+            samples, queries, note = measure(app, manager, path, n)
+            rows.append(timed_row(section, name, samples, round(queries, 1),
+                                  note=note if label == "postgres" else ""))
     rows.append(_duplicate_check_beside_undigested(app, section, n))
     return rows
 

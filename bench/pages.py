@@ -99,6 +99,13 @@ def run_pages(app: Flask, label: str, count: int, n: int, reseed: bool) -> list[
             samples, queries, note = measure(app, manager, path, n)
             rows.append(timed_row(section, name, samples, round(queries, 1),
                                   note=note if label == "postgres" else ""))
+    operator = login(app, "bench_operator")  # 33,000 of the payouts are theirs
+    for name, path in (("/ (dashboard, operator)", "/"),
+                       ("/nav-counts (operator; every page asks after loading)",
+                        "/nav-counts")):
+        samples, queries, note = measure(app, operator, path, n)
+        rows.append(timed_row(section, name, samples, round(queries, 1),
+                              note=note if label == "postgres" else ""))
     rows.append(_duplicate_check_beside_undigested(app, section, n))
     return rows
 

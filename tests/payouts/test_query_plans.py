@@ -21,14 +21,20 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, func
 
 from tests.tracking.listing_data import NOW, insert_rows, payout_row
 from webapp.approvals.queue import QueueFilters, totals, waiting_payouts
 from webapp.batches.duplicates import mark_recent_duplicates
 from webapp.batches.validation import RowResult
 from webapp.extensions import db
-from webapp.main.dashboard import awaiting_my_approval
+from webapp.main.dashboard import (
+    MY_TO_FIX,
+    awaiting_my_approval,
+    my_payouts_to_fix,
+    needing_attention,
+    payouts_i_can_fix,
+)
 from webapp.models import Payout, PayoutStatus, Role
 from webapp.payout_core.duplicates import duplicate_flags, possible_duplicates
 from webapp.payout_core.recipient_digest import recipient_digest
@@ -158,4 +164,47 @@ def test_queue_totals_flags_and_header_count_read_what_waits(app, make_user,
                 assert "Seq Scan on payouts" not in plan, (statistics, statement, plan)
             else:
                 assert "SCAN payouts" not in plan, (statistics, statement, plan)
+        db.session.rollback()
+
+
+def test_an_operators_counts_and_lists_read_their_own_payouts(app, make_user,
+                                                              is_postgres: bool) -> None:
+    """Three operators with 10,000 payouts each, in every status: "to fix" (the header's number
+    on every page an operator opens), the payouts they can fix and those needing attention
+    read the operator's payouts in those statuses, not every payout in them (SQLite: 49 ms
+    per header count at 100,000) nor every payout of the operator."""
+    operators = [make_user(name, Role.OPERATOR) for name in ("olga", "ivan", "petro")]
+    statuses = [s.value for s in PayoutStatus]
+    insert_rows(payout_row(operators[i % 3].id, status=statuses[i % len(statuses)],
+                           updated_at=NOW - timedelta(minutes=i))
+                for i in range(OTHERS))
+    olga = operators[0]
+    mine = db.session.execute(db.select(Payout.status, func.count()).where(
+        Payout.created_by_id == olga.id).group_by(Payout.status)).all()
+    expected = {status: count for status, count in mine
+                if status in {s.value for s in MY_TO_FIX}}
+
+    for statistics in (False, True):
+        if statistics:
+            db.session.execute(db.text("ANALYZE payouts" if is_postgres else "ANALYZE"))
+            db.session.commit()
+        with selects_sent() as sent:
+            to_fix = my_payouts_to_fix(olga)
+            fixable = payouts_i_can_fix(olga)
+            attention = needing_attention(olga)
+
+        assert to_fix == expected
+        assert fixable and {p.created_by_id for p in fixable} == {olga.id}
+        assert [p.updated_at for p in fixable] == sorted((p.updated_at for p in fixable),
+                                                         reverse=True)
+        assert attention and {p.created_by_id for p in attention} == {olga.id}
+        payout_reads = [(statement, parameters) for statement, parameters in sent
+                        if "FROM payouts" in statement]
+        assert len(payout_reads) == 3
+        for statement, parameters in payout_reads:
+            plan = _plan(statement, parameters, is_postgres)
+            if is_postgres:
+                assert "Seq Scan on payouts" not in plan, (statistics, statement, plan)
+            else:
+                assert "(created_by_id=? AND status=?)" in plan, (statistics, statement, plan)
         db.session.rollback()

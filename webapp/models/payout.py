@@ -45,6 +45,9 @@ class Payout(db.Model):
                         name="status_known"),
         Index("ix_payouts_created_at_id", "created_at", "id"),
         Index("ix_payouts_status_created_at", "status", "created_at"),
+        # An operator's own payouts by status, latest change last: "to fix" (the header's
+        # number on every page), what they can fix, what needs their attention.
+        Index("ix_payouts_creator_status_updated", "created_by_id", "status", "updated_at"),
         # Only rows with a digest: `recipient_digest IS NULL` must not be answered from it
         # (SQLite did, reading every payout older than the digest migration on each check).
         Index("ix_payouts_recipient_digest", "recipient_digest",

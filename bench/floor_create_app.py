@@ -5,8 +5,8 @@ no login, session, CSRF, forms, audit, duplicate check or ORM. On SQLite the fil
 mode with `synchronous=NORMAL`, and on PostgreSQL the answer's commit does not wait for the
 disk: the desk's settings, so the floor is not slower than the desk for a reason of its own.
 
-Run with gunicorn, with the desk's PAYMEGA_API_URL, PAYMEGA_ACCOUNT_ID and PAYMEGA_SECRET_KEY:
-BENCH_FLOOR_DATABASE_URL=... gunicorn bench.floor_create_app:app
+Run with gunicorn, with the desk's PAYMEGA_API_URL, PAYMEGA_ACCOUNT_ID and PAYMEGA_SECRET_KEY,
+after `create_table(url)`: BENCH_FLOOR_DATABASE_URL=url gunicorn bench.floor_create_app:app
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from bench.floor_app import _engine_url
 COLUMNS = ("reference_id VARCHAR(36) NOT NULL, amount NUMERIC(20, 2) NOT NULL,"
            " status VARCHAR(32) NOT NULL, invoice_id VARCHAR(64))")
 SCHEMA = {
-    "sqlite": "CREATE TABLE IF NOT EXISTS bench_floor_payouts (id INTEGER PRIMARY KEY, "
+    "sqlite": "CREATE TABLE bench_floor_payouts (id INTEGER PRIMARY KEY, "
               + COLUMNS,
-    "postgresql": "CREATE TABLE IF NOT EXISTS bench_floor_payouts (id SERIAL PRIMARY KEY, "
+    "postgresql": "CREATE TABLE bench_floor_payouts (id SERIAL PRIMARY KEY, "
                   + COLUMNS,
 }
 STORE = text("INSERT INTO bench_floor_payouts (reference_id, amount, status)"
@@ -50,8 +50,16 @@ if engine.dialect.name == "sqlite":
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-with engine.begin() as connection:
-    connection.execute(text(SCHEMA[engine.dialect.name]))
+
+
+def create_table(database_url: str) -> None:
+    """An empty table for a run, made before gunicorn starts (its workers import this module
+    at the same time, and two CREATE TABLE on PostgreSQL can collide)."""
+    setup = create_engine(_engine_url(database_url))
+    with setup.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS bench_floor_payouts"))
+        connection.execute(text(SCHEMA[setup.dialect.name]))
+    setup.dispose()
 
 
 def _invoice(reference_id: str, payout_id: int) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from bench.env import (
     settings_env,
     submission_token,
 )
+from bench.floor_create_app import create_table
 from bench.overhead import OVERHEAD_TARGET_MS, direct_body, form_post
 from bench.throughput import USER_AGENT, Gunicorn, login_cookie
 
@@ -48,12 +49,15 @@ def run_http_create(label: str, database_url: str, sandbox_url: str, n: int
     """Rows for the HTTP create, and the RSS (MB) of each desk worker after it."""
     section = f"1 overhead/{label}"
     app, operator_id = _prepare(database_url, sandbox_url)
+    create_table(database_url)
     server = Gunicorn("wsgi:app", settings_env(database_url, sandbox_url),
                       f"gunicorn-create-{label}")
-    floor = Gunicorn("bench.floor_create_app:app",
-                     {**settings_env(database_url, sandbox_url),
-                      "BENCH_FLOOR_DATABASE_URL": database_url}, f"gunicorn-floor-create-{label}")
+    floor: Gunicorn | None = None
     try:
+        floor = Gunicorn("bench.floor_create_app:app",
+                         {**settings_env(database_url, sandbox_url),
+                          "BENCH_FLOOR_DATABASE_URL": database_url},
+                         f"gunicorn-floor-create-{label}")
         server.wait_ready("/login")
         floor.wait_ready("/")
         cookie = login_cookie(server.url, "bench_operator")
@@ -114,7 +118,8 @@ def run_http_create(label: str, database_url: str, sandbox_url: str, n: int
         rss = server.worker_rss_mb()
     finally:
         server.stop()
-        floor.stop()
+        if floor is not None:
+            floor.stop()
     a, f, b = Samples(desk_ms), Samples(floor_ms), Samples(direct_ms)
     extra = a.median - b.median
     floor_extra = f.median - b.median

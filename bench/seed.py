@@ -71,9 +71,12 @@ def _digest_as_migrated(rng: random.Random, status: str, moment: datetime) -> st
 
 
 def _seeded_as_migrated() -> bool:
-    """Seeded by this version of `_rows` (older ones gave every payout a digest)."""
-    return db.session.scalar(select(Payout.id).where(Payout.recipient_digest.is_(None))
-                             .limit(1)) is not None
+    """Seeded by this version of `_rows`: no payout older than the window has a digest unless
+    it waits for approval (older versions gave every payout one)."""
+    return db.session.scalar(select(Payout.id).where(
+        Payout.created_at < NOW - timedelta(days=DIGEST_WINDOW_DAYS),
+        Payout.status != S.AWAITING_APPROVAL.value, Payout.recipient_digest.is_not(None))
+        .limit(1)) is None
 
 
 def schema_is_current() -> bool:

@@ -4,8 +4,9 @@ f26b1d0e4a52 left payouts older than its window without a digest, and every payo
 before it is older than that after a month. On SQLite the checks' `recipient_digest IS NULL`
 branch was answered from ix_payouts_recipient_digest, whose NULL entries are all those old
 payouts: each create and each review read them all (32 ms at 100,000). That index now holds
-only rows with a digest, and ix_payouts_undigested is by service and age, so the branch reads
-only the recent undigested payouts of one service.
+only rows with a digest (with their status and age, so the approvals queue's flags read
+whether an earlier payout still counts from the index alone), and ix_payouts_undigested is by
+service and age, so the branch reads only the recent undigested payouts of one service.
 
 Revision ID: a27c4e9b1f03
 Revises: f26b1d0e4a52
@@ -27,7 +28,8 @@ NO_DIGEST = sa.text("recipient_digest IS NULL")
 
 def upgrade() -> None:
     op.drop_index("ix_payouts_recipient_digest", table_name="payouts")
-    op.create_index("ix_payouts_recipient_digest", "payouts", ["recipient_digest"],
+    op.create_index("ix_payouts_recipient_digest", "payouts",
+                    ["recipient_digest", "status", "created_at"],
                     postgresql_where=HAS_DIGEST, sqlite_where=HAS_DIGEST)
     op.drop_index("ix_payouts_undigested", table_name="payouts")
     op.create_index("ix_payouts_undigested", "payouts", ["service_code", "created_at"],

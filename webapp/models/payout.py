@@ -50,7 +50,8 @@ class Payout(db.Model):
         Index("ix_payouts_creator_status_updated", "created_by_id", "status", "updated_at"),
         # Only rows with a digest: `recipient_digest IS NULL` must not be answered from it
         # (SQLite did, reading every payout older than the digest migration on each check).
-        Index("ix_payouts_recipient_digest", "recipient_digest",
+        # With status and age, whether an earlier payout still counts is read from it alone.
+        Index("ix_payouts_recipient_digest", "recipient_digest", "status", "created_at",
               postgresql_where=text(HAS_DIGEST), sqlite_where=text(HAS_DIGEST)),
         # Rows stored without a digest, by service and age: the duplicate checks read the
         # recent ones of one service (a rolling deploy leaves a few), never the old ones.

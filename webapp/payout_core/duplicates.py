@@ -94,24 +94,27 @@ def duplicate_flags(payouts: list[Payout]) -> dict[int, list[int]]:
     digests = {d for d in page.values() if d}
     if not digests:
         return {}
-    columns = (Payout.id, Payout.status, Payout.created_at, Payout.recipient_digest,
-               Payout.service_code, Payout.currency, Payout.amount, FIELDS_IF_UNDIGESTED)
     # Two look-ups, each by its own index, and whether a row still counts is decided here:
     # with that in SQL (and the two joined by OR), SQLite read every recent or queued payout
-    # through the status index, or with statistics scanned the whole table.
-    digested = select(*columns).where(Payout.recipient_digest.in_(digests))
-    undigested = select(*columns).where(
-        UNDIGESTED, Payout.service_code.in_(_distinct(p.service_code for p in payouts)),
-        Payout.amount.in_(_distinct(Decimal(p.amount) for p in payouts)))
+    # through the status index, or with statistics scanned the whole table. Every earlier
+    # payout with one of these digests is read, however old (monthly wages repeat), but
+    # from the index alone: it holds digest, status and created_at.
     since = window_start()
-    rows = [row for query in (digested, undigested)
-            for row in db.session.execute(query, {"since": since})
-            if _still_counts(row.status, row.created_at, since)]
+    found = [(payout_id, digest) for payout_id, status, created_at, digest in db.session.execute(
+        select(Payout.id, Payout.status, Payout.created_at, Payout.recipient_digest)
+        .where(Payout.recipient_digest.in_(digests)))
+        if _still_counts(status, created_at, since)]
+    undigested = db.session.execute(  # recent by definition: only the status is left to check
+        select(Payout.id, Payout.status, Payout.recipient_digest, Payout.service_code,
+               Payout.currency, Payout.amount, FIELDS_IF_UNDIGESTED)
+        .where(UNDIGESTED, Payout.service_code.in_(_distinct(p.service_code for p in payouts)),
+               Payout.amount.in_(_distinct(Decimal(p.amount) for p in payouts))),
+        {"since": since})
+    found += [(row.id, row_digest(row)) for row in undigested if row.status in PAID_OR_PAYING]
     groups: dict[str, list[int]] = defaultdict(list)
-    for row in sorted(rows, key=lambda row: row.id):
-        digest = row_digest(row)
+    for payout_id, digest in sorted(found):
         if digest in digests:
-            groups[digest].append(row.id)
+            groups[digest].append(payout_id)
     flags: dict[int, list[int]] = {}
     for payout_id, digest in page.items():
         matches = [i for i in groups.get(digest or "", []) if i != payout_id]

@@ -51,7 +51,6 @@ if engine.dialect.name == "sqlite":
         cursor.close()
 
 
-
 def create_table(database_url: str) -> None:
     """An empty table for a run, made before gunicorn starts (its workers import this module
     at the same time, and two CREATE TABLE on PostgreSQL can collide)."""

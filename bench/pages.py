@@ -92,21 +92,26 @@ def run_pages(app: Flask, label: str, count: int, n: int, reseed: bool) -> list[
     except RuntimeError as exc:
         rows.append(Row(section, "/approvals", note=f"not measured: {exc}"))
     else:
-        for name, path in (("/approvals (queue of ~2,000 waiting)", "/approvals/"),
-                           ("/ (dashboard, manager)", "/"),
-                           ("/nav-counts (manager; every page asks after loading)",
-                            "/nav-counts")):
-            samples, queries, note = measure(app, manager, path, n)
-            rows.append(timed_row(section, name, samples, round(queries, 1),
-                                  note=note if label == "postgres" else ""))
+        rows += _role_pages(app, manager, section, label, n, (
+            ("/approvals (queue of ~2,000 waiting)", "/approvals/"),
+            ("/ (dashboard, manager)", "/"),
+            ("/nav-counts (manager; every page asks after loading)", "/nav-counts")))
     operator = login(app, "bench_operator")  # 33,000 of the payouts are theirs
-    for name, path in (("/ (dashboard, operator)", "/"),
-                       ("/nav-counts (operator; every page asks after loading)",
-                        "/nav-counts")):
-        samples, queries, note = measure(app, operator, path, n)
+    rows += _role_pages(app, operator, section, label, n, (
+        ("/ (dashboard, operator)", "/"),
+        ("/nav-counts (operator; every page asks after loading)", "/nav-counts")))
+    rows.append(_duplicate_check_beside_undigested(app, section, n))
+    return rows
+
+
+def _role_pages(app: Flask, client: BenchClient, section: str, label: str, n: int,
+                pages: tuple[tuple[str, str], ...]) -> list[Row]:
+    """A row per (name, path) as `client` sees it, with the slowest SQL on PostgreSQL."""
+    rows = []
+    for name, path in pages:
+        samples, queries, note = measure(app, client, path, n)
         rows.append(timed_row(section, name, samples, round(queries, 1),
                               note=note if label == "postgres" else ""))
-    rows.append(_duplicate_check_beside_undigested(app, section, n))
     return rows
 
 
